@@ -1,0 +1,124 @@
+//! Counting heap allocations, to prove that a hot path allocates nothing.
+//!
+//! Install [`CountingAllocator`] as the global allocator of a test crate, then wrap the
+//! code under test in [`count`]:
+//!
+//! ```ignore
+//! use course_testkit::alloc::{count, CountingAllocator};
+//!
+//! #[global_allocator]
+//! static ALLOC: CountingAllocator = CountingAllocator;
+//!
+//! #[test]
+//! fn hot_path_does_not_allocate() {
+//!     let mut book = Book::with_capacity(1024);   // allocations here are fine
+//!     let (_, stats) = count(|| for msg in &messages { book.apply(msg) });
+//!     assert_eq!(stats.allocations, 0, "{stats:?}");
+//! }
+//! ```
+//!
+//! Only allocations made by the calling thread while inside [`count`] are counted, so other
+//! tests running in parallel do not disturb the figure.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+/// The system allocator, with per-thread counters that [`count`] switches on.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CountingAllocator;
+
+/// What [`count`] saw.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AllocStats {
+    /// Calls to `alloc`, `alloc_zeroed` and `realloc`.
+    pub allocations: u64,
+    /// Calls to `dealloc`.
+    pub deallocations: u64,
+    /// Bytes requested by those allocations.
+    pub bytes: u64,
+}
+
+thread_local! {
+    // `const` thread-locals without destructors: touching them never allocates, which an
+    // allocator must guarantee.
+    static ACTIVE: Cell<bool> = const { Cell::new(false) };
+    static ALLOCS: Cell<u64> = const { Cell::new(0) };
+    static DEALLOCS: Cell<u64> = const { Cell::new(0) };
+    static BYTES: Cell<u64> = const { Cell::new(0) };
+}
+
+fn note_alloc(size: usize) {
+    // `try_with`: during thread teardown the slots may be gone; then nothing is counted.
+    let _ = ACTIVE.try_with(|active| {
+        if active.get() {
+            let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+            let _ = BYTES.try_with(|c| c.set(c.get() + size as u64));
+        }
+    });
+}
+
+fn note_dealloc() {
+    let _ = ACTIVE.try_with(|active| {
+        if active.get() {
+            let _ = DEALLOCS.try_with(|c| c.set(c.get() + 1));
+        }
+    });
+}
+
+// SAFETY: every method forwards to `System` with the caller's arguments unchanged, so the
+// `GlobalAlloc` contract is `System`'s; the counters touch only `const` thread-locals,
+// which never allocate or unwind.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note_alloc(layout.size());
+        // SAFETY: forwarded with the caller's guarantees (non-zero size layout).
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note_alloc(layout.size());
+        // SAFETY: as for `alloc`.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        note_dealloc();
+        // SAFETY: the caller guarantees `ptr` came from this allocator with `layout`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note_alloc(new_size);
+        // SAFETY: the caller's guarantees for `realloc` are passed on unchanged.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+/// Runs `f` and counts the heap allocations the calling thread makes meanwhile. Counts are
+/// zero unless [`CountingAllocator`] is the global allocator.
+pub fn count<R>(f: impl FnOnce() -> R) -> (R, AllocStats) {
+    let snapshot = || AllocStats {
+        allocations: ALLOCS.with(Cell::get),
+        deallocations: DEALLOCS.with(Cell::get),
+        bytes: BYTES.with(Cell::get),
+    };
+    let before = snapshot();
+    let was_active = ACTIVE.with(|a| a.replace(true));
+    let result = f();
+    ACTIVE.with(|a| a.set(was_active));
+    let after = snapshot();
+    (
+        result,
+        AllocStats {
+            allocations: after.allocations - before.allocations,
+            deallocations: after.deallocations - before.deallocations,
+            bytes: after.bytes - before.bytes,
+        },
+    )
+}
+
+/// Whether [`CountingAllocator`] is installed: allocates once inside [`count`] and looks.
+pub fn is_installed() -> bool {
+    let (_, stats) = count(|| std::hint::black_box(Box::new(0u8)));
+    stats.allocations > 0
+}

@@ -1,0 +1,179 @@
+//! `cargo xtask`: the course runner.
+//!
+//! Learners list, check, watch, hint, bench and reset exercises and read the book;
+//! maintainers verify the whole kit and scaffold new exercises. `cargo xtask --help` lists
+//! the commands; the book's "How to use this course" shows each one with its output.
+
+mod bench;
+mod book;
+mod cargo;
+mod catalogue;
+mod check;
+mod hint;
+mod list;
+mod new;
+mod reset;
+mod runner;
+mod state;
+mod ui;
+mod verify;
+mod watch;
+mod workspace;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::check::{CheckOptions, Target};
+
+/// The runner of the lock-free and low-latency Rust course.
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    version,
+    about = "Runs the course: check, watch, hint, bench and reset exercises, and read the book.",
+    after_help = "Start with `cargo xtask book --open` to read the course, then `cargo xtask list`."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Lists every exercise by tier, with your progress.
+    List,
+    /// Checks an exercise: build, visible tests, property tests, loom model, stress tests.
+    Check {
+        /// The exercise: its id (`03-spsc-ring`), number (`3`) or name (`spsc-ring`).
+        id: String,
+        /// Checks the reference solution instead of your code.
+        #[arg(long)]
+        solution: bool,
+        /// Skips the loom stage (it compiles in a separate, slower build).
+        #[arg(long)]
+        no_loom: bool,
+        /// Builds the tests with optimisations (stress tests run faster; builds slower).
+        #[arg(long)]
+        release: bool,
+    },
+    /// Shows the next hint for an exercise (or all of them).
+    Hint {
+        /// The exercise.
+        id: String,
+        /// Shows every hint at once.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Re-runs `check` every time you save the exercise's files.
+    Watch {
+        /// The exercise.
+        id: String,
+        /// Skips the loom stage.
+        #[arg(long)]
+        no_loom: bool,
+    },
+    /// Benchmarks an exercise against the reference solution and the best crates.
+    Bench {
+        /// The exercise.
+        id: String,
+        /// Benchmarks the reference solution instead of your code.
+        #[arg(long)]
+        solution: bool,
+        /// Only benchmarks whose name contains this text (passed to criterion).
+        #[arg(long)]
+        filter: Option<String>,
+    },
+    /// Restores an exercise's stub, after backing up your files.
+    Reset {
+        /// The exercise.
+        id: String,
+    },
+    /// Builds the book and serves it at http://localhost:3000.
+    Book {
+        /// Opens the book in your browser.
+        #[arg(long)]
+        open: bool,
+        /// Builds the book into book/build and exits without serving it.
+        #[arg(long)]
+        build_only: bool,
+        /// The port to serve on.
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
+    },
+    /// (maintainers) Proves the kit: fmt, clippy, every solution passes, every stub fails,
+    /// the book builds and its code compiles, the catalogue agrees with the folders.
+    Verify {
+        /// Only these exercises (default: all).
+        ids: Vec<String>,
+        /// Skips the loom stages.
+        #[arg(long)]
+        no_loom: bool,
+        /// Skips the book.
+        #[arg(long)]
+        no_book: bool,
+    },
+    /// (maintainers, instructors) Scaffolds a new exercise, all six parts, from a template.
+    New {
+        /// The new exercise's id, `NN-slug` (e.g. `24-ticket-lock`).
+        id: String,
+        /// Its tier (an id from course.toml).
+        #[arg(long, default_value = "easy")]
+        tier: String,
+        /// Its title.
+        #[arg(long)]
+        title: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            ui::error(&e);
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let ws = workspace::Workspace::discover()?;
+    match cli.command {
+        Command::List => list::run(&ws),
+        Command::Check {
+            id,
+            solution,
+            no_loom,
+            release,
+        } => {
+            let opts = CheckOptions {
+                target: if solution { Target::Solution } else { Target::Exercise },
+                no_loom,
+                release,
+                ..CheckOptions::default()
+            };
+            check::command(&ws, &id, &opts)
+        }
+        Command::Hint { id, all } => hint::run(&ws, &id, all),
+        Command::Watch { id, no_loom } => watch::run(&ws, &id, no_loom),
+        Command::Bench {
+            id,
+            solution,
+            filter,
+        } => bench::run(&ws, &id, solution, filter.as_deref()),
+        Command::Reset { id } => reset::run(&ws, &id),
+        Command::Book {
+            open,
+            build_only,
+            port,
+        } => book::run(&ws, open, build_only, port),
+        Command::Verify {
+            ids,
+            no_loom,
+            no_book,
+        } => verify::run(&ws, &ids, no_loom, no_book),
+        Command::New { id, tier, title } => new::run(&ws, &id, &tier, title.as_deref()),
+    }
+}
