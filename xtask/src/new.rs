@@ -15,35 +15,99 @@ use crate::workspace::Workspace;
 
 /// (path under the new exercise's folders, template text)
 const TEMPLATES: &[(&str, &str)] = &[
-    ("exercises/__ID__/Cargo.toml", include_str!("../templates/exercise/Cargo.toml")),
-    ("exercises/__ID__/src/lib.rs", include_str!("../templates/exercise/src/lib.rs")),
-    ("exercises/__ID__/tests/visible.rs", include_str!("../templates/exercise/tests/visible.rs")),
-    ("graders/__ID__/stub/Cargo.toml", include_str!("../templates/exercise/Cargo.toml")),
-    ("graders/__ID__/stub/src/lib.rs", include_str!("../templates/exercise/src/lib.rs")),
-    ("graders/__ID__/stub/tests/visible.rs", include_str!("../templates/exercise/tests/visible.rs")),
-    ("solutions/__ID__/Cargo.toml", include_str!("../templates/solution/Cargo.toml")),
-    ("solutions/__ID__/src/lib.rs", include_str!("../templates/solution/src/lib.rs")),
-    ("graders/__ID__/Cargo.toml", include_str!("../templates/grader/Cargo.toml")),
-    ("graders/__ID__/src/lib.rs", include_str!("../templates/grader/src/lib.rs")),
-    ("graders/__ID__/tests/visible.rs", include_str!("../templates/grader/tests/visible.rs")),
-    ("graders/__ID__/tests/properties.rs", include_str!("../templates/grader/tests/properties.rs")),
-    ("graders/__ID__/tests/loom.rs", include_str!("../templates/grader/tests/loom.rs")),
-    ("graders/__ID__/tests/stress.rs", include_str!("../templates/grader/tests/stress.rs")),
-    ("graders/__ID__/benches/__LIB__.rs", include_str!("../templates/grader/benches/bench.rs")),
-    ("__BOOK__/src/exercises/__ID__.md", include_str!("../templates/chapter.md")),
+    (
+        "exercises/__ID__/Cargo.toml",
+        include_str!("../templates/exercise/Cargo.toml"),
+    ),
+    (
+        "exercises/__ID__/src/lib.rs",
+        include_str!("../templates/exercise/src/lib.rs"),
+    ),
+    (
+        "exercises/__ID__/tests/visible.rs",
+        include_str!("../templates/exercise/tests/visible.rs"),
+    ),
+    (
+        "graders/__ID__/stub/Cargo.toml",
+        include_str!("../templates/exercise/Cargo.toml"),
+    ),
+    (
+        "graders/__ID__/stub/src/lib.rs",
+        include_str!("../templates/exercise/src/lib.rs"),
+    ),
+    (
+        "graders/__ID__/stub/tests/visible.rs",
+        include_str!("../templates/exercise/tests/visible.rs"),
+    ),
+    (
+        "solutions/__ID__/Cargo.toml",
+        include_str!("../templates/solution/Cargo.toml"),
+    ),
+    (
+        "solutions/__ID__/src/lib.rs",
+        include_str!("../templates/solution/src/lib.rs"),
+    ),
+    (
+        "graders/__ID__/Cargo.toml",
+        include_str!("../templates/grader/Cargo.toml"),
+    ),
+    (
+        "graders/__ID__/src/lib.rs",
+        include_str!("../templates/grader/src/lib.rs"),
+    ),
+    (
+        "graders/__ID__/tests/visible.rs",
+        include_str!("../templates/grader/tests/visible.rs"),
+    ),
+    (
+        "graders/__ID__/tests/properties.rs",
+        include_str!("../templates/grader/tests/properties.rs"),
+    ),
+    (
+        "graders/__ID__/tests/loom.rs",
+        include_str!("../templates/grader/tests/loom.rs"),
+    ),
+    (
+        "graders/__ID__/tests/stress.rs",
+        include_str!("../templates/grader/tests/stress.rs"),
+    ),
+    (
+        "graders/__ID__/benches/__LIB__.rs",
+        include_str!("../templates/grader/benches/bench.rs"),
+    ),
+    (
+        "__BOOK__/src/exercises/__ID__.md",
+        include_str!("../templates/chapter.md"),
+    ),
 ];
 
 pub fn run(ws: &Workspace, id: &str, tier: &str, title: Option<&str>) -> Result<ExitCode> {
     if !is_valid_id(id) {
-        bail!("`{id}` is not a valid id: use NN-slug, e.g. `24-ticket-lock` (two digits, lowercase words joined by dashes)");
+        bail!(
+            "`{id}` is not a valid id: use NN-slug, e.g. `24-ticket-lock` (two digits, lowercase words joined by dashes)"
+        );
     }
-    if let Some(other) = ws.catalogue.exercises.iter().find(|e| e.id() == id || e.id()[..2] == id[..2]) {
-        bail!("`{}` already uses the number {}; pick another", other.id(), &id[..2]);
+    if let Some(other) = ws
+        .catalogue
+        .exercises
+        .iter()
+        .find(|e| e.id() == id || e.id()[..2] == id[..2])
+    {
+        bail!(
+            "`{}` already uses the number {}; pick another",
+            other.id(),
+            &id[..2]
+        );
     }
     let Some(tier_entry) = ws.catalogue.tier(tier) else {
         bail!(
             "unknown tier `{tier}`; the tiers are: {}",
-            ws.catalogue.tiers.iter().map(|t| t.id.get_ref().as_str()).collect::<Vec<_>>().join(", ")
+            ws.catalogue
+                .tiers
+                .iter()
+                .map(|t| t.id.get_ref().as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     };
     let slug = &id[3..];
@@ -72,13 +136,20 @@ pub fn run(ws: &Workspace, id: &str, tier: &str, title: Option<&str>) -> Result<
         .map(|(path, text)| (ws.root.join(fill(path)), fill(text)))
         .collect();
     if let Some((p, _)) = planned.iter().find(|(p, _)| p.exists()) {
-        bail!("{} exists already; `new` never overwrites", ws.rel(p).display());
+        bail!(
+            "{} exists already; `new` never overwrites",
+            ws.rel(p).display()
+        );
     }
     let summary = ws.root.join(&book).join("src").join("SUMMARY.md");
     let summary_text = std::fs::read_to_string(&summary)
         .with_context(|| format!("cannot read {}", summary.display()))?;
-    let new_summary = insert_in_summary(&summary_text, tier, &format!("[{} {title}](exercises/{id}.md)", &id[..2]))
-        .with_context(|| format!("in {}", ws.rel(&summary).display()))?;
+    let new_summary = insert_in_summary(
+        &summary_text,
+        tier,
+        &format!("[{} {title}](exercises/{id}.md)", &id[..2]),
+    )
+    .with_context(|| format!("in {}", ws.rel(&summary).display()))?;
 
     for (path, text) in &planned {
         std::fs::create_dir_all(path.parent().expect("has a parent"))?;
@@ -86,7 +157,12 @@ pub fn run(ws: &Workspace, id: &str, tier: &str, title: Option<&str>) -> Result<
         println!("{} {}", ui::pass_mark(), ws.rel(path).display());
     }
     std::fs::write(&summary, new_summary)?;
-    println!("{} {} (linked the chapter under {})", ui::pass_mark(), ws.rel(&summary).display(), tier_entry.title);
+    println!(
+        "{} {} (linked the chapter under {})",
+        ui::pass_mark(),
+        ws.rel(&summary).display(),
+        tier_entry.title
+    );
 
     let entry = format!(
         r#"
@@ -113,7 +189,10 @@ hints = [
     }
     text.push_str(&entry);
     std::fs::write(&catalogue, text)?;
-    println!("{} course.toml (added the catalogue entry)", ui::pass_mark());
+    println!(
+        "{} course.toml (added the catalogue entry)",
+        ui::pass_mark()
+    );
     println!(
         "\nNext: {} proves the scaffold (its solution passes, its stub fails); then replace the mailbox with your exercise, part by part.",
         ui::cmd(format!("cargo xtask verify {id}"))
@@ -126,12 +205,17 @@ fn insert_in_summary(summary: &str, tier: &str, link: &str) -> Result<String> {
     let lines: Vec<&str> = summary.lines().collect();
     let marker = format!("(exercises/{tier}.md)");
     let Some(at) = lines.iter().position(|l| l.contains(&marker)) else {
-        bail!("no tier page linked as `{marker}`; add `- [Tier title]{marker}` to the summary first");
+        bail!(
+            "no tier page linked as `{marker}`; add `- [Tier title]{marker}` to the summary first"
+        );
     };
     let indent = lines[at].len() - lines[at].trim_start().len();
     let child = format!("{}- ", " ".repeat(indent + 2));
     let mut end = at + 1;
-    while end < lines.len() && (lines[end].starts_with(&child) || lines[end].starts_with(&format!("{}  ", " ".repeat(indent + 2)))) {
+    while end < lines.len()
+        && (lines[end].starts_with(&child)
+            || lines[end].starts_with(&format!("{}  ", " ".repeat(indent + 2))))
+    {
         end += 1;
     }
     let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
@@ -151,4 +235,3 @@ mod tests {
         );
     }
 }
-

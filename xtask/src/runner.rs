@@ -172,8 +172,10 @@ fn run_one(case: &TestCase, timeout: Duration, env: &[(String, String)], cwd: &P
             }
         }
         Some(status) => {
-            let stdout = String::from_utf8_lossy(&out_thread.join().unwrap_or_default()).into_owned();
-            let stderr = String::from_utf8_lossy(&err_thread.join().unwrap_or_default()).into_owned();
+            let stdout =
+                String::from_utf8_lossy(&out_thread.join().unwrap_or_default()).into_owned();
+            let stderr =
+                String::from_utf8_lossy(&err_thread.join().unwrap_or_default()).into_owned();
             classify(&case.name, status, &stdout, &stderr)
         }
     };
@@ -197,9 +199,13 @@ fn classify(name: &str, status: ExitStatus, stdout: &str, stderr: &str) -> Outco
     if let Some(signal) = signal_of(status) {
         let what = match signal {
             11 => "SIGSEGV: an invalid memory access, e.g. a use after free or a dangling pointer",
-            6 => "SIGABRT: the process aborted, e.g. a double free caught by the allocator, or a panic while panicking",
+            6 => {
+                "SIGABRT: the process aborted, e.g. a double free caught by the allocator, or a panic while panicking"
+            }
             7 => "SIGBUS: a misaligned or unmapped access",
-            4 => "SIGILL: an illegal instruction (a failed `unreachable_unchecked`, or a stack overflow guard)",
+            4 => {
+                "SIGILL: an illegal instruction (a failed `unreachable_unchecked`, or a stack overflow guard)"
+            }
             8 => "SIGFPE: an arithmetic fault",
             9 => "SIGKILL: killed from outside (out of memory?)",
             _ => "a signal",
@@ -281,6 +287,9 @@ mod tests {
                    note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n\
                    \n\nfailures:\n    a::b\n\ntest result: FAILED.";
         let p = extract_panic("a::b", out).unwrap();
-        assert_eq!(p, "thread 'a::b' panicked at src/lib.rs:3:5:\nnot yet implemented: X");
+        assert_eq!(
+            p,
+            "thread 'a::b' panicked at src/lib.rs:3:5:\nnot yet implemented: X"
+        );
     }
 }

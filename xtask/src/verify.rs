@@ -30,7 +30,11 @@ struct Step {
 struct Steps(Vec<Step>);
 
 impl Steps {
-    fn run(&mut self, name: impl Into<String>, f: impl FnOnce() -> Result<std::result::Result<(), String>>) {
+    fn run(
+        &mut self,
+        name: impl Into<String>,
+        f: impl FnOnce() -> Result<std::result::Result<(), String>>,
+    ) {
         let name = name.into();
         let started = Instant::now();
         let (ok, detail) = match f() {
@@ -63,23 +67,28 @@ pub fn run(ws: &Workspace, ids: &[String], no_loom: bool, no_book: bool) -> Resu
     };
     let mut steps = Steps(Vec::new());
 
-    steps.run("the catalogue, the folders and the book agree", || Ok(layout(ws)));
+    steps.run("the catalogue, the folders and the book agree", || {
+        Ok(layout(ws))
+    });
     if all {
         steps.run("cargo fmt --check", || {
             command_ok(ws.cargo().args(["fmt", "--all", "--", "--check"]))
         });
-        steps.run("cargo clippy (all targets, all features, -D warnings)", || {
-            command_ok(ws.cargo().args([
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                "--all-features",
-                "--quiet",
-                "--",
-                "-D",
-                "warnings",
-            ]))
-        });
+        steps.run(
+            "cargo clippy (all targets, all features, -D warnings)",
+            || {
+                command_ok(ws.cargo().args([
+                    "clippy",
+                    "--workspace",
+                    "--all-targets",
+                    "--all-features",
+                    "--quiet",
+                    "--",
+                    "-D",
+                    "warnings",
+                ]))
+            },
+        );
         steps.run("support crates' and runner's own tests", || {
             command_ok(ws.cargo().args([
                 "test",
@@ -100,18 +109,24 @@ pub fn run(ws: &Workspace, ids: &[String], no_loom: bool, no_book: bool) -> Resu
             verbose: false,
             ..CheckOptions::default()
         };
-        steps.run(format!("{}: the solution passes every stage", ex.id()), || {
-            let report = check::run(ws, ex, &opts)?;
-            Ok(solution_verdict(ex, &report, no_loom))
-        });
+        steps.run(
+            format!("{}: the solution passes every stage", ex.id()),
+            || {
+                let report = check::run(ws, ex, &opts)?;
+                Ok(solution_verdict(ex, &report, no_loom))
+            },
+        );
         let opts = CheckOptions {
             target: Target::Exercise,
             ..opts
         };
-        steps.run(format!("{}: the untouched stub fails every hidden test", ex.id()), || {
-            let report = check::run(ws, ex, &opts)?;
-            Ok(stub_verdict(ws, ex, &report, no_loom))
-        });
+        steps.run(
+            format!("{}: the untouched stub fails every hidden test", ex.id()),
+            || {
+                let report = check::run(ws, ex, &opts)?;
+                Ok(stub_verdict(ws, ex, &report, no_loom))
+            },
+        );
     }
     if !no_book && all {
         let mdbook = crate::book::ensure_mdbook(ws);
@@ -121,9 +136,10 @@ pub fn run(ws: &Workspace, ids: &[String], no_loom: bool, no_book: bool) -> Resu
                 steps.run("the book builds (mdbook build)", || {
                     command_ok(Command::new(&mdbook).arg("build").arg(&book))
                 });
-                steps.run("the book's Rust snippets compile and pass (mdbook test)", || {
-                    command_ok(Command::new(&mdbook).arg("test").arg(&book))
-                });
+                steps.run(
+                    "the book's Rust snippets compile and pass (mdbook test)",
+                    || command_ok(Command::new(&mdbook).arg("test").arg(&book)),
+                );
             }
             Err(e) => steps.run("the book builds", || Err(e)),
         }
@@ -142,7 +158,11 @@ pub fn run(ws: &Workspace, ids: &[String], no_loom: bool, no_book: bool) -> Resu
         "verify: {passed} passed, {failed} failed ({})",
         ui::secs(started.elapsed())
     );
-    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// Runs a command quietly; on failure, returns the tail of its output.
@@ -173,7 +193,11 @@ fn display_cmd(cmd: &Command) -> String {
     s
 }
 
-fn solution_verdict(ex: &Exercise, report: &check::CheckReport, no_loom: bool) -> std::result::Result<(), String> {
+fn solution_verdict(
+    ex: &Exercise,
+    report: &check::CheckReport,
+    no_loom: bool,
+) -> std::result::Result<(), String> {
     let mut problems = Vec::new();
     for stage in &report.stages {
         match &stage.status {
@@ -186,7 +210,11 @@ fn solution_verdict(ex: &Exercise, report: &check::CheckReport, no_loom: bool) -
             }
             StageStatus::Failed => {
                 if let Some(b) = &stage.build_failure {
-                    problems.push(format!("{} stage failed:\n{}", stage.stage.name(), ui::indent(b, 2)));
+                    problems.push(format!(
+                        "{} stage failed:\n{}",
+                        stage.stage.name(),
+                        ui::indent(b, 2)
+                    ));
                 }
                 for t in stage.tests.iter().filter(|t| !t.outcome.passed()) {
                     problems.push(format!(
@@ -199,10 +227,19 @@ fn solution_verdict(ex: &Exercise, report: &check::CheckReport, no_loom: bool) -
             }
         }
     }
-    if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
 }
 
-fn stub_verdict(ws: &Workspace, ex: &Exercise, report: &check::CheckReport, no_loom: bool) -> std::result::Result<(), String> {
+fn stub_verdict(
+    ws: &Workspace,
+    ex: &Exercise,
+    report: &check::CheckReport,
+    no_loom: bool,
+) -> std::result::Result<(), String> {
     let mut problems = Vec::new();
     let grader = ws.rel(&ex.grader_dir(&ws.root)).display().to_string();
     for stage in &report.stages {
@@ -221,10 +258,17 @@ fn stub_verdict(ws: &Workspace, ex: &Exercise, report: &check::CheckReport, no_l
                     continue;
                 }
                 if let StageStatus::Skipped(why) = &stage.status {
-                    problems.push(format!("{} stage skipped on the stub: {why}", stage.stage.name()));
+                    problems.push(format!(
+                        "{} stage skipped on the stub: {why}",
+                        stage.stage.name()
+                    ));
                 }
                 if let Some(b) = &stage.build_failure {
-                    problems.push(format!("{} stage does not build for the stub:\n{}", stage.stage.name(), ui::indent(b, 2)));
+                    problems.push(format!(
+                        "{} stage does not build for the stub:\n{}",
+                        stage.stage.name(),
+                        ui::indent(b, 2)
+                    ));
                 }
                 for t in stage.tests.iter().filter(|t| t.outcome.passed()) {
                     problems.push(format!(
@@ -236,7 +280,11 @@ fn stub_verdict(ws: &Workspace, ex: &Exercise, report: &check::CheckReport, no_l
             }
         }
     }
-    if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
 }
 
 /// The catalogue, the folders, the package names, the pristine stubs and the book agree.
@@ -244,55 +292,85 @@ fn stub_verdict(ws: &Workspace, ex: &Exercise, report: &check::CheckReport, no_l
 pub fn layout(ws: &Workspace) -> std::result::Result<(), String> {
     let mut problems = Vec::new();
     let root = &ws.root;
-    let summary_path = root.join(&ws.catalogue.course.book).join("src").join("SUMMARY.md");
+    let summary_path = root
+        .join(&ws.catalogue.course.book)
+        .join("src")
+        .join("SUMMARY.md");
     let summary = std::fs::read_to_string(&summary_path).unwrap_or_default();
     if summary.is_empty() {
-        problems.push(format!("{} is missing or empty", ws.rel(&summary_path).display()));
+        problems.push(format!(
+            "{} is missing or empty",
+            ws.rel(&summary_path).display()
+        ));
     }
     for ex in &ws.catalogue.exercises {
         let id = ex.id();
-        let check_package = |dir: &Path, name: &str, lib: Option<&str>, problems: &mut Vec<String>| {
-            let manifest = dir.join("Cargo.toml");
-            let Ok(text) = std::fs::read_to_string(&manifest) else {
-                problems.push(format!("{id}: {} is missing", ws.rel(&manifest).display()));
-                return;
-            };
-            let Ok(value) = text.parse::<toml::Table>() else {
-                problems.push(format!("{id}: {} is not valid TOML", ws.rel(&manifest).display()));
-                return;
-            };
-            let pkg = value.get("package").and_then(|p| p.get("name")).and_then(|n| n.as_str());
-            if pkg != Some(name) {
-                problems.push(format!(
-                    "{id}: {} names the package {pkg:?}; the convention wants `{name}`",
-                    ws.rel(&manifest).display()
-                ));
-            }
-            if let Some(lib) = lib {
-                let got = value
-                    .get("lib")
-                    .and_then(|l| l.get("name"))
-                    .and_then(|n| n.as_str())
-                    .map(str::to_string)
-                    .unwrap_or_else(|| name.replace('-', "_"));
-                if got != lib {
-                    problems.push(format!("{id}: {} has lib name `{got}`, expected `{lib}`", ws.rel(&manifest).display()));
+        let check_package =
+            |dir: &Path, name: &str, lib: Option<&str>, problems: &mut Vec<String>| {
+                let manifest = dir.join("Cargo.toml");
+                let Ok(text) = std::fs::read_to_string(&manifest) else {
+                    problems.push(format!("{id}: {} is missing", ws.rel(&manifest).display()));
+                    return;
+                };
+                let Ok(value) = text.parse::<toml::Table>() else {
+                    problems.push(format!(
+                        "{id}: {} is not valid TOML",
+                        ws.rel(&manifest).display()
+                    ));
+                    return;
+                };
+                let pkg = value
+                    .get("package")
+                    .and_then(|p| p.get("name"))
+                    .and_then(|n| n.as_str());
+                if pkg != Some(name) {
+                    problems.push(format!(
+                        "{id}: {} names the package {pkg:?}; the convention wants `{name}`",
+                        ws.rel(&manifest).display()
+                    ));
                 }
-            }
-        };
+                if let Some(lib) = lib {
+                    let got = value
+                        .get("lib")
+                        .and_then(|l| l.get("name"))
+                        .and_then(|n| n.as_str())
+                        .map(str::to_string)
+                        .unwrap_or_else(|| name.replace('-', "_"));
+                    if got != lib {
+                        problems.push(format!(
+                            "{id}: {} has lib name `{got}`, expected `{lib}`",
+                            ws.rel(&manifest).display()
+                        ));
+                    }
+                }
+            };
         let exercise_dir = ex.exercise_dir(root);
         let solution_dir = ex.solution_dir(root);
         let grader_dir = ex.grader_dir(root);
-        check_package(&exercise_dir, &ex.package(), Some(&ex.lib_name()), &mut problems);
-        check_package(&solution_dir, &ex.solution_package(), Some(&format!("{}_solution", ex.lib_name())), &mut problems);
+        check_package(
+            &exercise_dir,
+            &ex.package(),
+            Some(&ex.lib_name()),
+            &mut problems,
+        );
+        check_package(
+            &solution_dir,
+            &ex.solution_package(),
+            Some(&format!("{}_solution", ex.lib_name())),
+            &mut problems,
+        );
         check_package(&grader_dir, &ex.grader_package(), None, &mut problems);
         for f in &ex.files {
             if !exercise_dir.join(f).is_file() {
-                problems.push(format!("{id}: the learner file {f} listed in course.toml does not exist"));
+                problems.push(format!(
+                    "{id}: the learner file {f} listed in course.toml does not exist"
+                ));
             }
         }
         if !exercise_dir.join("tests/visible.rs").is_file() {
-            problems.push(format!("{id}: no visible tests (exercises/{id}/tests/visible.rs)"));
+            problems.push(format!(
+                "{id}: no visible tests (exercises/{id}/tests/visible.rs)"
+            ));
         }
         let mut needed = vec!["visible", "properties", "stress"];
         if ex.loom {
@@ -304,17 +382,25 @@ pub fn layout(ws: &Workspace) -> std::result::Result<(), String> {
             }
         }
         if !ex.loom && grader_dir.join("tests/loom.rs").is_file() {
-            problems.push(format!("{id}: graders/{id}/tests/loom.rs exists but course.toml says `loom = false`"));
+            problems.push(format!(
+                "{id}: graders/{id}/tests/loom.rs exists but course.toml says `loom = false`"
+            ));
         }
         let has_bench = std::fs::read_dir(grader_dir.join("benches"))
-            .map(|d| d.flatten().any(|e| e.path().extension().is_some_and(|x| x == "rs")))
+            .map(|d| {
+                d.flatten()
+                    .any(|e| e.path().extension().is_some_and(|x| x == "rs"))
+            })
             .unwrap_or(false);
         if !has_bench {
             problems.push(format!("{id}: no benches in graders/{id}/benches/"));
         }
         let chapter = root.join(ex.chapter.get_ref());
         if !chapter.is_file() {
-            problems.push(format!("{id}: the chapter {} does not exist", ex.chapter.get_ref()));
+            problems.push(format!(
+                "{id}: the chapter {} does not exist",
+                ex.chapter.get_ref()
+            ));
         }
         if !summary.contains(&format!("(exercises/{id}.md)")) {
             problems.push(format!("{id}: SUMMARY.md does not link exercises/{id}.md"));
@@ -324,12 +410,17 @@ pub fn layout(ws: &Workspace) -> std::result::Result<(), String> {
         match (files_under(&pristine), files_under(&exercise_dir)) {
             (Ok(p), Ok(e)) => {
                 let rel = |base: &Path, v: &[std::path::PathBuf]| -> Vec<std::path::PathBuf> {
-                    v.iter().map(|f| f.strip_prefix(base).unwrap().to_path_buf()).collect()
+                    v.iter()
+                        .map(|f| f.strip_prefix(base).unwrap().to_path_buf())
+                        .collect()
                 };
                 let (p, e) = (rel(&pristine, &p), rel(&exercise_dir, &e));
                 for f in p.iter().chain(e.iter()) {
                     let (a, b) = (pristine.join(f), exercise_dir.join(f));
-                    let same = std::fs::read(&a).ok().zip(std::fs::read(&b).ok()).is_some_and(|(x, y)| x == y);
+                    let same = std::fs::read(&a)
+                        .ok()
+                        .zip(std::fs::read(&b).ok())
+                        .is_some_and(|(x, y)| x == y);
                     if !same {
                         problems.push(format!(
                             "{id}: {} and its pristine copy {} differ; after editing the stub, run: cp {} {}",
@@ -342,7 +433,9 @@ pub fn layout(ws: &Workspace) -> std::result::Result<(), String> {
                     }
                 }
             }
-            _ => problems.push(format!("{id}: no pristine copy of the stub in graders/{id}/stub/")),
+            _ => problems.push(format!(
+                "{id}: no pristine copy of the stub in graders/{id}/stub/"
+            )),
         }
     }
     // Every folder is in the catalogue.
@@ -356,5 +449,9 @@ pub fn layout(ws: &Workspace) -> std::result::Result<(), String> {
             }
         }
     }
-    if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
 }

@@ -27,7 +27,10 @@ enum Event {
 
 fn interesting(path: &Path) -> bool {
     let s = path.to_string_lossy();
-    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
     !(s.contains("/target/")
         || name.starts_with('.')
         || name.ends_with('~')
@@ -42,13 +45,16 @@ pub fn run(ws: &Workspace, id: &str, no_loom: bool) -> Result<ExitCode> {
     let (tx, rx) = mpsc::channel::<Event>();
 
     let file_tx = tx.clone();
-    let mut debouncer = new_debouncer(Duration::from_millis(300), move |res: notify_debouncer_mini::DebounceEventResult| {
-        if let Ok(events) = res
-            && events.iter().any(|e| interesting(&e.path))
-        {
-            let _ = file_tx.send(Event::Changed);
-        }
-    })
+    let mut debouncer = new_debouncer(
+        Duration::from_millis(300),
+        move |res: notify_debouncer_mini::DebounceEventResult| {
+            if let Ok(events) = res
+                && events.iter().any(|e| interesting(&e.path))
+            {
+                let _ = file_tx.send(Event::Changed);
+            }
+        },
+    )
     .context("cannot start the file watcher")?;
     debouncer
         .watcher()

@@ -89,8 +89,12 @@ fn atomic_counter_has_a_128_byte_block_to_itself() {
     assert!(std::mem::size_of::<AtomicCounter>() >= PAD);
     // Two counters side by side in an array must not share a block.
     let pair = [AtomicCounter::new(), AtomicCounter::new()];
-    let gap = (&pair[1] as *const AtomicCounter as usize) - (&pair[0] as *const AtomicCounter as usize);
-    assert!(gap >= PAD, "neighbouring AtomicCounters are only {gap} bytes apart");
+    let gap =
+        (&pair[1] as *const AtomicCounter as usize) - (&pair[0] as *const AtomicCounter as usize);
+    assert!(
+        gap >= PAD,
+        "neighbouring AtomicCounters are only {gap} bytes apart"
+    );
 }
 
 #[test]
@@ -100,10 +104,17 @@ fn shards_are_128_bytes_apart() {
     assert!(shards.len() >= 4);
     for pair in shards.windows(2) {
         let gap = (&pair[1] as *const _ as usize) - (&pair[0] as *const _ as usize);
-        assert!(gap >= PAD, "neighbouring shards are only {gap} bytes apart; they must be at least {PAD}");
+        assert!(
+            gap >= PAD,
+            "neighbouring shards are only {gap} bytes apart; they must be at least {PAD}"
+        );
     }
     let base = shards.as_ptr() as usize;
-    assert_eq!(base % PAD, 0, "the first shard starts at {base:#x}, not on a {PAD}-byte boundary");
+    assert_eq!(
+        base % PAD,
+        0,
+        "the first shard starts at {base:#x}, not on a {PAD}-byte boundary"
+    );
 }
 
 #[test]

@@ -29,7 +29,11 @@ fn hammer<C: Counter + 'static>(name: &str, counter: C) {
     let odd = per_thread / 2;
     let even = per_thread - odd;
     let expected: u64 = (0..THREADS as u64).map(|i| even + odd * (i + 1)).sum();
-    assert_eq!(counter.sum(), expected, "{name}: increments were lost or invented");
+    assert_eq!(
+        counter.sum(),
+        expected,
+        "{name}: increments were lost or invented"
+    );
 }
 
 #[test]
@@ -39,12 +43,18 @@ fn atomic_counter_four_threads() {
 
 #[test]
 fn sharded_counter_four_threads() {
-    hammer("sharded counter, 4 threads, 4 shards", ShardedCounter::new(4));
+    hammer(
+        "sharded counter, 4 threads, 4 shards",
+        ShardedCounter::new(4),
+    );
 }
 
 #[test]
 fn sharded_counter_more_threads_than_shards() {
-    hammer("sharded counter, 4 threads, 1 shard", ShardedCounter::new(1));
+    hammer(
+        "sharded counter, 4 threads, 1 shard",
+        ShardedCounter::new(1),
+    );
 }
 
 #[test]
@@ -75,10 +85,17 @@ fn concurrent_sums_never_decrease() {
                 let finished = d.load(Ordering::Acquire) == 2;
                 let now = c.sum();
                 assert!(now >= last, "sum() went backwards: {last} then {now}");
-                assert!(now <= 2 * per_thread, "sum() returned {now}, more than was ever added");
+                assert!(
+                    now <= 2 * per_thread,
+                    "sum() returned {now}, more than was ever added"
+                );
                 last = now;
                 if finished {
-                    assert_eq!(now, 2 * per_thread, "after both adders finished, sum() must see all their increments");
+                    assert_eq!(
+                        now,
+                        2 * per_thread,
+                        "after both adders finished, sum() must see all their increments"
+                    );
                     break;
                 }
             }

@@ -174,7 +174,12 @@ mod tests {
 
     #[test]
     fn reports_duplicates_reordering_and_inventions() {
-        let log = vec![Item::new(0, 1), Item::new(0, 0), Item::new(0, 1), Item::new(3, 0)];
+        let log = vec![
+            Item::new(0, 1),
+            Item::new(0, 0),
+            Item::new(0, 1),
+            Item::new(3, 0),
+        ];
         let err = check(&[2], &[log], Fifo::PerProducer).unwrap_err();
         assert!(err.contains("popped twice"), "{err}");
         assert!(err.contains("out of order"), "{err}");

@@ -123,7 +123,10 @@ impl<Op, Ret> Recorder<Op, Ret> {
         Op: Clone,
         Ret: Clone,
     {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
@@ -255,22 +258,43 @@ mod tests {
         }
     }
 
-    fn e(thread: usize, op: Op, ret: Option<u32>, invoked: u64, returned: u64) -> Entry<Op, Option<u32>> {
-        Entry { thread, op, ret, invoked, returned }
+    fn e(
+        thread: usize,
+        op: Op,
+        ret: Option<u32>,
+        invoked: u64,
+        returned: u64,
+    ) -> Entry<Op, Option<u32>> {
+        Entry {
+            thread,
+            op,
+            ret,
+            invoked,
+            returned,
+        }
     }
 
     #[test]
     fn overlapping_operations_may_take_effect_in_either_order() {
         // The read overlaps the write, so it may see the old or the new value.
-        let h = vec![e(0, Op::Write(1), None, 0, 3), e(1, Op::Read, Some(0), 1, 2)];
+        let h = vec![
+            e(0, Op::Write(1), None, 0, 3),
+            e(1, Op::Read, Some(0), 1, 2),
+        ];
         check(&Register::default(), &h).unwrap();
-        let h = vec![e(0, Op::Write(1), None, 0, 3), e(1, Op::Read, Some(1), 1, 2)];
+        let h = vec![
+            e(0, Op::Write(1), None, 0, 3),
+            e(1, Op::Read, Some(1), 1, 2),
+        ];
         check(&Register::default(), &h).unwrap();
     }
 
     #[test]
     fn a_stale_read_after_the_write_returned_is_not_linearizable() {
-        let h = vec![e(0, Op::Write(1), None, 0, 1), e(1, Op::Read, Some(0), 2, 3)];
+        let h = vec![
+            e(0, Op::Write(1), None, 0, 1),
+            e(1, Op::Read, Some(0), 2, 3),
+        ];
         let err = check(&Register::default(), &h).unwrap_err();
         assert!(err.to_string().contains("not linearizable"));
     }

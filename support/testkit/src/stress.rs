@@ -184,7 +184,11 @@ impl<T: Send + 'static> Stress<T> {
         let deadline = self.deadline.mul_f64(scale);
         let stall = self.stall.map(|s| s.mul_f64(scale));
         let start_line = Arc::new(Barrier::new(self.workers.len() + 1));
-        let cores = if self.pinned { pin::cores() } else { Vec::new() };
+        let cores = if self.pinned {
+            pin::cores()
+        } else {
+            Vec::new()
+        };
 
         struct Watched<T> {
             name: String,
@@ -353,7 +357,10 @@ mod tests {
         .unwrap_err();
         release.store(true, Ordering::Relaxed);
         let msg = panic_message(&*err);
-        assert!(msg.contains("did not finish") && msg.contains("'spinner' (progress 1"), "{msg}");
+        assert!(
+            msg.contains("did not finish") && msg.contains("'spinner' (progress 1"),
+            "{msg}"
+        );
         assert!(!msg.contains("'quick'"), "{msg}");
     }
 

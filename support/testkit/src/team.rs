@@ -74,7 +74,15 @@ pub fn run_team(threads: usize, pinned: bool, work: impl Fn(usize) + Sync) -> Du
             .map(|h| h.join().expect("a benchmark worker panicked"))
             .collect()
     });
-    let first = spans.iter().map(|s| s.0).min().expect("at least one worker");
-    let last = spans.iter().map(|s| s.1).max().expect("at least one worker");
+    let first = spans
+        .iter()
+        .map(|s| s.0)
+        .min()
+        .expect("at least one worker");
+    let last = spans
+        .iter()
+        .map(|s| s.1)
+        .max()
+        .expect("at least one worker");
     last - first
 }

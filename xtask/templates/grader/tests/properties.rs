@@ -27,7 +27,7 @@ proptest! {
 fn publishing_twice_panics_with_a_clear_message() {
     let m = Mailbox::new();
     m.publish(1);
-    let err = std::panic::catch_unwind(|| m.publish(2)).unwrap_err();
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| m.publish(2))).unwrap_err();
     let msg = course_testkit::panic_message(&*err);
     assert!(msg.contains("twice"), "the panic message should say it was called twice, got: {msg}");
 }
