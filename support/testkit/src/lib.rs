@@ -9,6 +9,7 @@
 //! | [`lincheck`] | a short concurrent history is linearizable against a sequential model |
 //! | [`alloc`] | a hot path allocates nothing |
 //! | [`team`] | (for benches) a team of threads starts together and is timed from its own clocks |
+//! | [`rounds`] | (for benches) cases measured interleaved over many rounds in several processes: medians, spread, ratios |
 //!
 //! None of these depend on loom: they observe the structure under test from outside, so
 //! the same helpers serve proptest, stress and loom tests.
@@ -20,6 +21,7 @@ pub mod conservation;
 pub mod drops;
 pub mod lincheck;
 pub mod pin;
+pub mod rounds;
 pub mod stress;
 pub mod team;
 
