@@ -1,0 +1,270 @@
+//! Cross-core benches: a producer pinned to one core, a consumer pinned to another.
+//!
+//! Cross-core figures on a shared or virtual machine swing from run to run and from
+//! process to process (where the buffers land, which regime the pair settles into), so
+//! every comparison here is a [`course_testkit::rounds::Experiment`]: its cases run
+//! interleaved, round after round, in several processes, and the table reports medians,
+//! spread and the round-by-round ratio to a baseline (rtrb, where it takes part).
+//!
+//! ```console
+//! $ cargo xtask bench 03-spsc-ring --solution          # everything (about 6 minutes)
+//! $ cargo xtask bench 03-spsc-ring --solution -- throughput   # only experiments whose name contains "throughput"
+//! ```
+//!
+//! Knobs: `COURSE_ROUNDS`, `COURSE_PROCESSES` (rounds per process, processes),
+//! `COURSE_ROUNDS_JSON=<file>` (append each result as a JSON line),
+//! `COURSE_BENCH_NO_PIN=1` (do not pin).
+//!
+//! | experiment | unit | cases |
+//! |---|---|---|
+//! | throughput, capacity 1024 / 65536 | M items/s | this ring, rtrb, crossbeam `ArrayQueue`, std `sync_channel`; batched: this ring's `push_slice`/`pop_slice` and rtrb's `push_partial_slice`/`pop_partial_slice` (256 at a time) |
+//! | round trip through two rings | ns per round trip | the same peers, each side spinning (channels block) |
+//! | spin vs yield | ns (p50, p99 one-way latency) and % of a core | `pop_blocking` with `Wait::Spin`, `Wait::Yield`, `Wait::SpinThenYield`, alone and sharing its core with a busy thread |
+
+use std::hint::{black_box, spin_loop};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use course_testkit::pin;
+use course_testkit::rounds::{Better, Experiment};
+use spsc_ring_grader::drivers::{array_queue, batched_throughput, pinned, round_trip, throughput};
+use spsc_ring_grader::{UNDER_TEST, imp};
+
+/// Items per throughput measurement.
+const ITEMS: u64 = 5_000_000;
+/// Items per batch in the batched cases.
+const BATCH: usize = 256;
+/// Round trips per latency measurement, for spinning queues and for blocking channels.
+const ROUND_TRIPS: u64 = 200_000;
+const ROUND_TRIPS_BLOCKING: u64 = 2_000;
+/// Capacity of each of the two rings in the round-trip experiment (one item in flight).
+const RT_CAP: usize = 1024;
+
+/// The one experiment filter: the first argument that is not a flag.
+fn wanted(name: &str) -> bool {
+    match std::env::args().skip(1).find(|a| !a.starts_with('-')) {
+        Some(filter) => name.contains(&filter),
+        None => true,
+    }
+}
+
+fn throughput_experiment(cap: usize) {
+    let name = format!("throughput, capacity {cap}");
+    if !wanted(&name) {
+        return;
+    }
+    let exp = Experiment::new(name, "M items/s", Better::Higher)
+        .case("rtrb: push/pop", move || {
+            throughput(rtrb::RingBuffer::new(cap), ITEMS, cap).mops
+        })
+        .case(format!("{UNDER_TEST}: push/pop"), move || {
+            throughput(imp::channel(cap), ITEMS, cap).mops
+        });
+    #[cfg(all(feature = "reference", not(feature = "solution")))]
+    let exp = exp.case("reference: push/pop", move || {
+        throughput(spsc_ring_grader::reference::channel(cap), ITEMS, cap).mops
+    });
+    exp.case("crossbeam ArrayQueue: push/pop", move || {
+        throughput(array_queue(cap), ITEMS, cap).mops
+    })
+    .case("std sync_channel: send/recv", move || {
+        throughput(std::sync::mpsc::sync_channel(cap), ITEMS, cap).mops
+    })
+    .case(
+        format!("rtrb: push/pop_partial_slice ×{BATCH}"),
+        move || batched_throughput(rtrb::RingBuffer::new(cap), ITEMS, BATCH),
+    )
+    .case(
+        format!("{UNDER_TEST}: push/pop_slice ×{BATCH}"),
+        move || batched_throughput(imp::channel(cap), ITEMS, BATCH),
+    )
+    .baseline("rtrb: push/pop")
+    .run();
+}
+
+fn round_trips() {
+    let name = "round trip through two rings (one item in flight)";
+    if !wanted(name) {
+        return;
+    }
+    Experiment::new(name, "ns per round trip", Better::Lower)
+        .case("rtrb (spin)", || {
+            round_trip(|| rtrb::RingBuffer::new(RT_CAP), ROUND_TRIPS)
+        })
+        .case(format!("{UNDER_TEST} (spin)"), || {
+            round_trip(|| imp::channel(RT_CAP), ROUND_TRIPS)
+        })
+        .case("crossbeam ArrayQueue (spin)", || {
+            round_trip(|| array_queue(RT_CAP), ROUND_TRIPS)
+        })
+        .case("std sync_channel (blocking)", || {
+            round_trip(
+                || std::sync::mpsc::sync_channel(RT_CAP),
+                ROUND_TRIPS_BLOCKING,
+            )
+        })
+        .baseline("rtrb (spin)")
+        .run();
+}
+
+// ---------------------------------------------------------------------------------------
+// Spin vs yield: sparse messages (one every MESSAGE_GAP), the consumer waiting with
+// `pop_blocking(wait)`, alone on its core or sharing it with a busy thread.
+
+const MESSAGES: usize = 2_000;
+const MESSAGE_GAP: Duration = Duration::from_micros(20);
+
+/// What one spin-vs-yield run measured.
+struct WaitRun {
+    /// One-way latencies, sorted, in ns.
+    latencies: Vec<u64>,
+    /// The busy neighbour's iterations per second while sharing the consumer's core
+    /// (0 without a neighbour).
+    neighbour_rate: f64,
+}
+
+impl WaitRun {
+    fn quantile(&self, q: f64) -> f64 {
+        let i = ((self.latencies.len() - 1) as f64 * q).round() as usize;
+        self.latencies[i] as f64
+    }
+}
+
+/// Iterations per second of the busy loop alone on the consumer's core (measured once per
+/// process).
+fn neighbour_alone_rate() -> f64 {
+    static RATE: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *RATE.get_or_init(|| {
+        let core = pin::cores().get(1).copied();
+        std::thread::spawn(move || {
+            if let Some(core) = core
+                && pinned()
+            {
+                let _ = pin::pin_current(core);
+            }
+            let stop = AtomicBool::new(false);
+            let count = busy_for(&stop, Duration::from_millis(200));
+            count as f64 / 0.2
+        })
+        .join()
+        .unwrap()
+    })
+}
+
+/// The neighbour's work: counts until `stop` is set or `limit` has passed.
+fn busy_for(stop: &AtomicBool, limit: Duration) -> u64 {
+    let t0 = Instant::now();
+    let mut n = 0u64;
+    loop {
+        for _ in 0..1_000 {
+            n = black_box(n + 1);
+        }
+        if stop.load(Ordering::Relaxed) || t0.elapsed() > limit {
+            return n;
+        }
+    }
+}
+
+fn wait_run(wait: imp::Wait, neighbour: bool) -> WaitRun {
+    let cores = pin::cores();
+    let pin_to = |i: usize| {
+        if pinned() && !cores.is_empty() {
+            let _ = pin::pin_current(cores[i % cores.len()]);
+        }
+    };
+    let (mut tx, mut rx) = imp::channel::<u64>(1024);
+    let epoch = Instant::now();
+    let stop = AtomicBool::new(false);
+    let neighbour_count = AtomicU64::new(0);
+    let (mut lat, busy) = std::thread::scope(|s| {
+        let consumer = s.spawn(|| {
+            pin_to(1);
+            let mut lat = Vec::with_capacity(MESSAGES);
+            while let Some(sent) = rx.pop_blocking(wait) {
+                lat.push((epoch.elapsed().as_nanos() as u64).saturating_sub(sent));
+            }
+            lat
+        });
+        let neighbour = neighbour.then(|| {
+            s.spawn(|| {
+                pin_to(1);
+                let t0 = Instant::now();
+                let n = busy_for(&stop, Duration::from_secs(10));
+                neighbour_count.store(n, Ordering::Relaxed);
+                t0.elapsed()
+            })
+        });
+        let producer = s.spawn(move || {
+            pin_to(0);
+            std::thread::sleep(Duration::from_millis(2));
+            let mut next = Instant::now();
+            for _ in 0..MESSAGES {
+                next += MESSAGE_GAP;
+                while Instant::now() < next {
+                    spin_loop();
+                }
+                let sent = epoch.elapsed().as_nanos() as u64;
+                tx.push_blocking(sent, imp::Wait::Spin).unwrap();
+            }
+            // Dropping `tx` ends the consumer's loop.
+        });
+        producer.join().unwrap();
+        let lat = consumer.join().unwrap();
+        stop.store(true, Ordering::Relaxed);
+        let busy = neighbour.map(|h| h.join().unwrap());
+        (lat, busy)
+    });
+    lat.sort_unstable();
+    let neighbour_rate = busy.map_or(0.0, |d| {
+        neighbour_count.load(Ordering::Relaxed) as f64 / d.as_secs_f64()
+    });
+    WaitRun {
+        latencies: lat,
+        neighbour_rate,
+    }
+}
+
+fn spin_vs_yield() {
+    let strategies = [
+        ("Spin", imp::Wait::Spin),
+        (
+            "SpinThenYield{100}",
+            imp::Wait::SpinThenYield { spins: 100 },
+        ),
+        ("Yield", imp::Wait::Yield),
+    ];
+    for (q, label) in [(0.5, "p50"), (0.99, "p99")] {
+        let name = format!("spin vs yield: one-way latency {label}");
+        if !wanted(&name) {
+            continue;
+        }
+        let mut exp = Experiment::new(name, "ns", Better::Lower);
+        for (neighbour, place) in [(false, "alone"), (true, "sharing its core")] {
+            for (sname, wait) in strategies {
+                exp = exp.case(format!("{sname}, {place}"), move || {
+                    wait_run(wait, neighbour).quantile(q)
+                });
+            }
+        }
+        exp.baseline("Spin, alone").run();
+    }
+    let name = "spin vs yield: CPU left to a busy thread on the consumer's core";
+    if wanted(name) {
+        let mut exp = Experiment::new(name, "% of its rate alone", Better::Higher);
+        for (sname, wait) in strategies {
+            exp = exp.case(format!("{sname}, sharing its core"), move || {
+                100.0 * wait_run(wait, true).neighbour_rate / neighbour_alone_rate()
+            });
+        }
+        exp.baseline("Spin, sharing its core").run();
+    }
+}
+
+fn main() {
+    // Read the core list before any thread is pinned (see `course_testkit::pin`).
+    let _ = pin::cores();
+    throughput_experiment(1024);
+    throughput_experiment(65536);
+    round_trips();
+    spin_vs_yield();
+}
