@@ -33,8 +33,8 @@ fn sequence_numbers(capacity: usize) {
     let n = items();
     let (mut tx, mut rx) = channel::<u64>(capacity);
     Stress::new(format!("{n} sequence numbers through capacity {capacity}"))
-        .deadline(Duration::from_secs(90))
-        .stall_after(Duration::from_secs(10))
+        .deadline(Duration::from_secs(200))
+        .stall_after(Duration::from_secs(30))
         .pinned()
         .thread("producer", move |progress| {
             let backoff = Backoff::new();
@@ -105,8 +105,8 @@ fn batches_of_random_sizes_arrive_in_order() {
     let n = items() / 2;
     let (mut tx, mut rx) = channel::<u64>(100);
     Stress::new(format!("{n} items in random batches through capacity 100"))
-        .deadline(Duration::from_secs(90))
-        .stall_after(Duration::from_secs(10))
+        .deadline(Duration::from_secs(200))
+        .stall_after(Duration::from_secs(30))
         .pinned()
         .thread("producer", move |progress| {
             let backoff = Backoff::new();
@@ -167,7 +167,7 @@ fn blocking(wait: Wait, capacity: usize) {
     let received = Stress::new(format!(
         "{n} items with push_blocking/pop_blocking({wait:?}), capacity {capacity}"
     ))
-    .deadline(Duration::from_secs(90))
+    .deadline(Duration::from_secs(200))
     .pinned()
     .thread("producer", move |progress| {
         for i in 0..n {
@@ -210,7 +210,7 @@ fn blocking_calls_spinning_then_yielding_oversubscribed() {
     // waiting thread often shares its core with the thread it waits for.
     let n = items() / 20;
     let mut stress = Stress::new(format!("two rings, four threads, {n} items each"))
-        .deadline(Duration::from_secs(90))
+        .deadline(Duration::from_secs(200))
         .pinned();
     for ring in 0..2 {
         let (mut tx, mut rx) = channel::<u64>(4);
