@@ -118,6 +118,9 @@ const MESSAGE_GAP: Duration = Duration::from_micros(20);
 struct WaitRun {
     /// One-way latencies, sorted, in ns.
     latencies: Vec<u64>,
+    /// CPU time the consumer thread used (user + system), as a percentage of the wall
+    /// time it spent waiting for and receiving the messages.
+    consumer_cpu: f64,
     /// The busy neighbour's iterations per second while sharing the consumer's core
     /// (0 without a neighbour).
     neighbour_rate: f64,
@@ -128,6 +131,24 @@ impl WaitRun {
         let i = ((self.latencies.len() - 1) as f64 * q).round() as usize;
         self.latencies[i] as f64
     }
+}
+
+/// CPU time the calling thread has used so far (user + system).
+#[cfg(target_os = "linux")]
+fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; the call has no other preconditions.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn thread_cpu_time() -> Duration {
+    Duration::ZERO
 }
 
 /// Iterations per second of the busy loop alone on the consumer's core (measured once per
@@ -176,14 +197,16 @@ fn wait_run(wait: imp::Wait, neighbour: bool) -> WaitRun {
     let epoch = Instant::now();
     let stop = AtomicBool::new(false);
     let neighbour_count = AtomicU64::new(0);
-    let (mut lat, busy) = std::thread::scope(|s| {
+    let ((mut lat, consumer_cpu), busy) = std::thread::scope(|s| {
         let consumer = s.spawn(|| {
             pin_to(1);
             let mut lat = Vec::with_capacity(MESSAGES);
+            let (wall0, cpu0) = (Instant::now(), thread_cpu_time());
             while let Some(sent) = rx.pop_blocking(wait) {
                 lat.push((epoch.elapsed().as_nanos() as u64).saturating_sub(sent));
             }
-            lat
+            let cpu = (thread_cpu_time() - cpu0).as_secs_f64() / wall0.elapsed().as_secs_f64();
+            (lat, 100.0 * cpu)
         });
         let neighbour = neighbour.then(|| {
             s.spawn(|| {
@@ -220,6 +243,7 @@ fn wait_run(wait: imp::Wait, neighbour: bool) -> WaitRun {
     });
     WaitRun {
         latencies: lat,
+        consumer_cpu,
         neighbour_rate,
     }
 }
@@ -243,6 +267,18 @@ fn spin_vs_yield() {
             for (sname, wait) in strategies {
                 exp = exp.case(format!("{sname}, {place}"), move || {
                     wait_run(wait, neighbour).quantile(q)
+                });
+            }
+        }
+        exp.baseline("Spin, alone").run();
+    }
+    let name = "spin vs yield: CPU time of the waiting consumer";
+    if wanted(name) {
+        let mut exp = Experiment::new(name, "% of one core", Better::Lower);
+        for (neighbour, place) in [(false, "alone"), (true, "sharing its core")] {
+            for (sname, wait) in strategies {
+                exp = exp.case(format!("{sname}, {place}"), move || {
+                    wait_run(wait, neighbour).consumer_cpu
                 });
             }
         }
