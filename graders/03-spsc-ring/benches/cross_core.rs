@@ -7,9 +7,12 @@
 //! spread and the round-by-round ratio to a baseline (rtrb, where it takes part).
 //!
 //! ```console
-//! $ cargo xtask bench 03-spsc-ring --solution          # everything (about 6 minutes)
-//! $ cargo xtask bench 03-spsc-ring --solution -- throughput   # only experiments whose name contains "throughput"
+//! $ cargo xtask bench 03-spsc-ring --solution            # everything, a few minutes
+//! $ cargo xtask bench 03-spsc-ring --solution --filter "capacity 1024"
 //! ```
+//!
+//! `--filter` runs only the experiments whose name contains the text (and the criterion
+//! benchmarks of `single_thread.rs` whose name contains it).
 //!
 //! Knobs: `COURSE_ROUNDS`, `COURSE_PROCESSES` (rounds per process, processes),
 //! `COURSE_ROUNDS_JSON=<file>` (append each result as a JSON line),
@@ -30,13 +33,14 @@ use course_testkit::rounds::{Better, Experiment};
 use spsc_ring_grader::drivers::{array_queue, batched_throughput, pinned, round_trip, throughput};
 use spsc_ring_grader::{UNDER_TEST, imp};
 
-/// Items per throughput measurement.
-const ITEMS: u64 = 5_000_000;
+/// Items per throughput measurement, one at a time and batched.
+const ITEMS: u64 = 2_000_000;
+const ITEMS_BATCHED: u64 = 10_000_000;
 /// Items per batch in the batched cases.
 const BATCH: usize = 256;
 /// Round trips per latency measurement, for spinning queues and for blocking channels.
-const ROUND_TRIPS: u64 = 200_000;
-const ROUND_TRIPS_BLOCKING: u64 = 2_000;
+const ROUND_TRIPS: u64 = 50_000;
+const ROUND_TRIPS_BLOCKING: u64 = 500;
 /// Capacity of each of the two rings in the round-trip experiment (one item in flight).
 const RT_CAP: usize = 1024;
 
@@ -72,11 +76,11 @@ fn throughput_experiment(cap: usize) {
     })
     .case(
         format!("rtrb: push/pop_partial_slice ×{BATCH}"),
-        move || batched_throughput(rtrb::RingBuffer::new(cap), ITEMS, BATCH),
+        move || batched_throughput(rtrb::RingBuffer::new(cap), ITEMS_BATCHED, BATCH),
     )
     .case(
         format!("{UNDER_TEST}: push/pop_slice ×{BATCH}"),
-        move || batched_throughput(imp::channel(cap), ITEMS, BATCH),
+        move || batched_throughput(imp::channel(cap), ITEMS_BATCHED, BATCH),
     )
     .baseline("rtrb: push/pop")
     .run();
@@ -297,6 +301,22 @@ fn spin_vs_yield() {
 }
 
 fn main() {
+    // `cargo bench -- --list` asks every bench target for its benchmarks: name the
+    // experiments instead of running them.
+    if std::env::args().any(|a| a == "--list") {
+        for name in [
+            "throughput, capacity 1024",
+            "throughput, capacity 65536",
+            "round trip through two rings (one item in flight)",
+            "spin vs yield: one-way latency p50",
+            "spin vs yield: one-way latency p99",
+            "spin vs yield: CPU time of the waiting consumer",
+            "spin vs yield: CPU left to a busy thread on the consumer's core",
+        ] {
+            println!("{name}: experiment");
+        }
+        return;
+    }
     // Read the core list before any thread is pinned (see `course_testkit::pin`).
     let _ = pin::cores();
     throughput_experiment(1024);

@@ -7,9 +7,10 @@
 //!   `push_slice` of 64 then one `pop_slice` of 64 (and rtrb's `push_partial_slice` /
 //!   `pop_partial_slice`). Times are per item.
 //!
-//! Run with `cargo xtask bench 03-spsc-ring [--solution] -- pair` (criterion filters by
-//! name). The instruction counts behind the same loops come from
-//! `examples/push_pop_instructions.rs` under valgrind (see its docs).
+//! Run with `cargo xtask bench 03-spsc-ring [--solution] --filter "1 thread"` (criterion
+//! runs the benchmarks whose name contains the filter). The instruction counts of the same
+//! operations come from `examples/push_pop_instructions.rs` under valgrind (see its
+//! docs).
 
 use std::hint::black_box;
 use std::time::Duration;

@@ -15,7 +15,7 @@
 use spsc_ring_grader::drivers::throughput;
 use spsc_ring_grader::{UNDER_TEST, imp};
 
-const ITEMS: u64 = 5_000_000;
+const ITEMS: u64 = 2_000_000;
 
 fn main() {
     let mut args = std::env::args().skip(1);
