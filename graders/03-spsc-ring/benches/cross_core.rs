@@ -25,7 +25,7 @@
 //! | spin vs yield | ns (p50, p99 one-way latency) and % of a core | `pop_blocking` with `Wait::Spin`, `Wait::Yield`, `Wait::SpinThenYield`, alone and sharing its core with a busy thread |
 
 use std::hint::{black_box, spin_loop};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use course_testkit::pin;
@@ -125,9 +125,9 @@ struct WaitRun {
     /// CPU time the consumer thread used (user + system), as a percentage of the wall
     /// time it spent waiting for and receiving the messages.
     consumer_cpu: f64,
-    /// The busy neighbour's iterations per second while sharing the consumer's core
-    /// (0 without a neighbour).
-    neighbour_rate: f64,
+    /// CPU time the busy neighbour got while sharing the consumer's core, as a percentage
+    /// of the wall time (0 without a neighbour).
+    neighbour_cpu: f64,
 }
 
 impl WaitRun {
@@ -155,27 +155,6 @@ fn thread_cpu_time() -> Duration {
     Duration::ZERO
 }
 
-/// Iterations per second of the busy loop alone on the consumer's core (measured once per
-/// process).
-fn neighbour_alone_rate() -> f64 {
-    static RATE: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
-    *RATE.get_or_init(|| {
-        let core = pin::cores().get(1).copied();
-        std::thread::spawn(move || {
-            if let Some(core) = core
-                && pinned()
-            {
-                let _ = pin::pin_current(core);
-            }
-            let stop = AtomicBool::new(false);
-            let count = busy_for(&stop, Duration::from_millis(200));
-            count as f64 / 0.2
-        })
-        .join()
-        .unwrap()
-    })
-}
-
 /// The neighbour's work: counts until `stop` is set or `limit` has passed.
 fn busy_for(stop: &AtomicBool, limit: Duration) -> u64 {
     let t0 = Instant::now();
@@ -200,7 +179,6 @@ fn wait_run(wait: imp::Wait, neighbour: bool) -> WaitRun {
     let (mut tx, mut rx) = imp::channel::<u64>(1024);
     let epoch = Instant::now();
     let stop = AtomicBool::new(false);
-    let neighbour_count = AtomicU64::new(0);
     let ((mut lat, consumer_cpu), busy) = std::thread::scope(|s| {
         let consumer = s.spawn(|| {
             pin_to(1);
@@ -215,10 +193,10 @@ fn wait_run(wait: imp::Wait, neighbour: bool) -> WaitRun {
         let neighbour = neighbour.then(|| {
             s.spawn(|| {
                 pin_to(1);
-                let t0 = Instant::now();
-                let n = busy_for(&stop, Duration::from_secs(10));
-                neighbour_count.store(n, Ordering::Relaxed);
-                t0.elapsed()
+                let (wall0, cpu0) = (Instant::now(), thread_cpu_time());
+                black_box(busy_for(&stop, Duration::from_secs(10)));
+                let cpu = (thread_cpu_time() - cpu0).as_secs_f64();
+                100.0 * cpu / wall0.elapsed().as_secs_f64()
             })
         });
         let producer = s.spawn(move || {
@@ -242,13 +220,10 @@ fn wait_run(wait: imp::Wait, neighbour: bool) -> WaitRun {
         (lat, busy)
     });
     lat.sort_unstable();
-    let neighbour_rate = busy.map_or(0.0, |d| {
-        neighbour_count.load(Ordering::Relaxed) as f64 / d.as_secs_f64()
-    });
     WaitRun {
         latencies: lat,
         consumer_cpu,
-        neighbour_rate,
+        neighbour_cpu: busy.unwrap_or(0.0),
     }
 }
 
@@ -290,10 +265,10 @@ fn spin_vs_yield() {
     }
     let name = "spin vs yield: CPU left to a busy thread on the consumer's core";
     if wanted(name) {
-        let mut exp = Experiment::new(name, "% of its rate alone", Better::Higher);
+        let mut exp = Experiment::new(name, "% of one core", Better::Higher);
         for (sname, wait) in strategies {
             exp = exp.case(format!("{sname}, sharing its core"), move || {
-                100.0 * wait_run(wait, true).neighbour_rate / neighbour_alone_rate()
+                wait_run(wait, true).neighbour_cpu
             });
         }
         exp.baseline("Spin, sharing its core").run();
