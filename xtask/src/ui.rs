@@ -123,3 +123,8 @@ pub fn indent(text: &str, n: usize) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// Wraps prose to `width` columns (hints are written as one long line in the catalogue).
+pub fn wrap(text: &str, width: usize) -> String {
+    textwrap::fill(text, width)
+}
