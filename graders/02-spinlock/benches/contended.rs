@@ -5,12 +5,18 @@
 //!
 //! 1. one thread, uncontended (the same question as `benches/uncontended.rs`, asked in
 //!    interleaved rounds so that the ratio to parking_lot comes with a spread);
-//! 2. two threads on two cores, one-increment critical section: maximal contention;
-//! 3. two threads, a critical section of about 40 ns (a chain of dependent multiply-adds
-//!    on the protected value), the problem list's "critical sections under 50 ns";
+//! 2. two threads on two cores, one-increment critical section and nothing between two
+//!    acquisitions: the classic microbenchmark, maximal contention;
+//! 3. two threads, a critical section of 24 dependent multiply-adds on the protected value
+//!    (16 to 40 ns) and as much private work between acquisitions: the problem list's
+//!    "critical sections under 50 ns" in a program that does something else too;
 //! 4. four threads pinned two per core (oversubscribed), one-increment critical section:
 //!    owners get preempted while holding the lock;
-//! 5. the same with the 40 ns critical section.
+//! 5. the same with the 24-step critical section and as much outside;
+//!
+//! and two that are not times: for experiments 2 and 3, how many acquisitions in 100 went
+//! to the other thread (how often the lock really changes hands, which explains much of the
+//! throughput).
 //!
 //! Cases: your `SpinLock` (or the solution's), the reference, `std::sync::Mutex`,
 //! `parking_lot::Mutex`, `spin::Mutex` (a spinlock that never yields) and a bare swap loop
@@ -29,8 +35,8 @@ use course_testkit::rounds::{Better, Experiment};
 use course_testkit::team::run_team;
 use spinlock_grader::{UNDER_TEST, imp};
 
-/// Multiply-add steps in the "~40 ns" critical section (calibrated by the "critical section
-/// alone" row of experiment 3).
+/// Multiply-add steps in the longer critical section: 16 to 40 ns on the course's machine,
+/// depending on its load (the "critical section alone" row of experiment 3 measures it).
 const LONG_CS_STEPS: u32 = 24;
 
 /// The critical section: one increment, then `steps` dependent multiply-adds (an LCG step
@@ -50,24 +56,68 @@ fn pinned() -> bool {
     std::env::var_os("COURSE_BENCH_NO_PIN").is_none()
 }
 
-/// Runs `per_thread` critical sections on each of `threads` threads (pinned round-robin)
-/// on a fresh lock; returns wall-time nanoseconds per critical section for the team.
-fn measure<L: Sync>(
-    threads: usize,
-    per_thread: u64,
-    steps: u32,
-    make: impl Fn() -> L,
-    op: impl Fn(&L, u32) + Sync,
-) -> f64 {
-    let lock = make();
-    let steps = black_box(steps);
-    let t = run_team(threads, pinned(), |_| {
-        for _ in 0..per_thread {
-            op(&lock, steps);
-        }
-    });
-    black_box(&lock);
-    t.as_nanos() as f64 / (threads as u64 * per_thread) as f64
+/// What the bench needs from a lock: create one, run a closure under it.
+trait BenchLock<T>: Sync {
+    fn new(value: T) -> Self;
+    fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R;
+}
+
+/// The crate under test (newtypes, so that `imp` and `reference` stay distinct types even
+/// when both are the solution).
+struct Yours<T>(imp::SpinLock<T>);
+
+impl<T: Send + Sync> BenchLock<T> for Yours<T> {
+    fn new(value: T) -> Self {
+        Self(imp::SpinLock::new(value))
+    }
+    #[inline]
+    fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        f(&mut self.0.lock())
+    }
+}
+
+#[cfg(feature = "reference")]
+struct Reference<T>(spinlock_grader::reference::SpinLock<T>);
+
+#[cfg(feature = "reference")]
+impl<T: Send + Sync> BenchLock<T> for Reference<T> {
+    fn new(value: T) -> Self {
+        Self(spinlock_grader::reference::SpinLock::new(value))
+    }
+    #[inline]
+    fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        f(&mut self.0.lock())
+    }
+}
+
+impl<T: Send> BenchLock<T> for std::sync::Mutex<T> {
+    fn new(value: T) -> Self {
+        std::sync::Mutex::new(value)
+    }
+    #[inline]
+    fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        f(&mut self.lock().unwrap())
+    }
+}
+
+impl<T: Send> BenchLock<T> for parking_lot::Mutex<T> {
+    fn new(value: T) -> Self {
+        parking_lot::Mutex::new(value)
+    }
+    #[inline]
+    fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        f(&mut self.lock())
+    }
+}
+
+impl<T: Send> BenchLock<T> for spin::Mutex<T> {
+    fn new(value: T) -> Self {
+        spin::Mutex::new(value)
+    }
+    #[inline]
+    fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        f(&mut self.lock())
+    }
 }
 
 /// The naive spinlock: swap until it returns `false`, with a `pause` between attempts;
@@ -80,7 +130,7 @@ struct SwapLock<T> {
 // SAFETY: `with` gives one thread at a time `&mut T`, handed over by Acquire/Release.
 unsafe impl<T: Send> Sync for SwapLock<T> {}
 
-impl<T> SwapLock<T> {
+impl<T: Send> BenchLock<T> for SwapLock<T> {
     fn new(value: T) -> Self {
         Self {
             locked: AtomicBool::new(false),
@@ -102,121 +152,123 @@ impl<T> SwapLock<T> {
     }
 }
 
-/// Adds every lock as a case of `exp`, with `threads` threads doing `per_thread` critical
-/// sections of `steps` multiply-adds each.
-fn lock_cases(exp: Experiment<'_>, threads: usize, per_thread: u64, steps: u32) -> Experiment<'_> {
-    let exp = exp.case(format!("{UNDER_TEST}: SpinLock"), move || {
-        measure(
-            threads,
-            per_thread,
-            steps,
-            || imp::SpinLock::new(0u64),
-            |l, k| {
-                let mut g = l.lock();
-                *g = critical(*g, k);
-            },
-        )
+/// Runs `per_thread` critical sections of `cs` multiply-adds on each of `threads` threads
+/// (pinned round-robin) on a fresh lock, with `outside` multiply-adds of private work
+/// between two critical sections; returns wall-time nanoseconds per critical section for
+/// the whole team.
+fn ns_per_op<L: BenchLock<u64>>(threads: usize, per_thread: u64, cs: u32, outside: u32) -> f64 {
+    let lock = L::new(0);
+    let (cs, outside) = (black_box(cs), black_box(outside));
+    let t = run_team(threads, pinned(), |me| {
+        let mut private = me as u64;
+        for _ in 0..per_thread {
+            lock.with(|v| *v = critical(*v, cs));
+            private = critical(private, outside);
+        }
+        black_box(private);
     });
-    #[cfg(feature = "reference")]
-    let exp = exp.case("reference: SpinLock", move || {
-        measure(
-            threads,
-            per_thread,
-            steps,
-            || spinlock_grader::reference::SpinLock::new(0u64),
-            |l, k| {
-                let mut g = l.lock();
-                *g = critical(*g, k);
-            },
-        )
+    black_box(lock.with(|v| *v));
+    t.as_nanos() as f64 / (threads as u64 * per_thread) as f64
+}
+
+/// The protected value of the handover experiments: who held the lock last, how often the
+/// owner changed, and the value the critical section works on.
+#[derive(Default)]
+struct Owner {
+    last: usize,
+    changes: u64,
+    value: u64,
+}
+
+/// Like [`ns_per_op`], but returns how many of every 100 acquisitions went to a different
+/// thread than the previous one. With two threads, 50 is what strict alternation would
+/// give half of (100 is strict alternation); near 0 means one thread keeps the lock for
+/// long runs while the other waits.
+fn handovers_per_100<L: BenchLock<Owner>>(
+    threads: usize,
+    per_thread: u64,
+    cs: u32,
+    outside: u32,
+) -> f64 {
+    let lock = L::new(Owner::default());
+    let (cs, outside) = (black_box(cs), black_box(outside));
+    run_team(threads, pinned(), |me| {
+        let mut private = me as u64;
+        for _ in 0..per_thread {
+            lock.with(|o| {
+                if o.last != me {
+                    o.last = me;
+                    o.changes += 1;
+                }
+                o.value = critical(o.value, cs);
+            });
+            private = critical(private, outside);
+        }
+        black_box(private);
     });
-    exp.case("std::sync::Mutex", move || {
-        measure(
-            threads,
-            per_thread,
-            steps,
-            || std::sync::Mutex::new(0u64),
-            |l, k| {
-                let mut g = l.lock().unwrap();
-                *g = critical(*g, k);
-            },
-        )
-    })
-    .case("parking_lot::Mutex", move || {
-        measure(
-            threads,
-            per_thread,
-            steps,
-            || parking_lot::Mutex::new(0u64),
-            |l, k| {
-                let mut g = l.lock();
-                *g = critical(*g, k);
-            },
-        )
-    })
-    .case("spin::Mutex (never yields)", move || {
-        measure(
-            threads,
-            per_thread,
-            steps,
-            || spin::Mutex::new(0u64),
-            |l, k| {
-                let mut g = l.lock();
-                *g = critical(*g, k);
-            },
-        )
-    })
-    .case("bare swap loop", move || {
-        measure(
-            threads,
-            per_thread,
-            steps,
-            || SwapLock::new(0u64),
-            |l, k| {
-                l.with(|v| *v = critical(*v, k));
-            },
-        )
-    })
-    .baseline("std::sync::Mutex")
+    let changes = lock.with(|o| o.changes);
+    100.0 * changes as f64 / (threads as u64 * per_thread) as f64
+}
+
+/// Adds one case per lock to `$exp`; each runs `$measure::<LockType>($args...)`.
+macro_rules! each_lock {
+    ($exp:expr, $measure:ident ( $($arg:expr),* )) => {{
+        let exp = $exp.case(format!("{UNDER_TEST}: SpinLock"), move || {
+            $measure::<Yours<_>>($($arg),*)
+        });
+        #[cfg(feature = "reference")]
+        let exp = exp.case("reference: SpinLock", move || $measure::<Reference<_>>($($arg),*));
+        exp.case("std::sync::Mutex", move || $measure::<std::sync::Mutex<_>>($($arg),*))
+            .case("parking_lot::Mutex", move || $measure::<parking_lot::Mutex<_>>($($arg),*))
+            .case("spin::Mutex (never yields)", move || $measure::<spin::Mutex<_>>($($arg),*))
+            .case("bare swap loop", move || $measure::<SwapLock<_>>($($arg),*))
+            .baseline("std::sync::Mutex")
+    }};
 }
 
 const UNIT: &str = "ns per lock+unlock, whole team";
+const HANDOVERS: &str = "acquisitions (of 100) that changed owner";
 
 fn main() {
-    lock_cases(
+    let long = LONG_CS_STEPS;
+    each_lock!(
         Experiment::new("1 thread, uncontended", UNIT, Better::Lower),
-        1,
-        1_000_000,
-        0,
+        ns_per_op(1, 1_000_000, 0, 0)
     )
     .baseline("parking_lot::Mutex")
     .run();
 
-    lock_cases(
+    each_lock!(
         Experiment::new(
-            "2 threads on 2 cores, one-increment critical section",
+            "2 threads, one-increment critical section, nothing outside",
             UNIT,
-            Better::Lower,
+            Better::Lower
         ),
-        2,
-        200_000,
-        0,
+        ns_per_op(2, 200_000, 0, 0)
     )
     .run();
 
-    lock_cases(
+    each_lock!(
         Experiment::new(
-            "2 threads on 2 cores, ~40 ns critical section",
-            UNIT,
-            Better::Lower,
+            "2 threads, one-increment critical section, nothing outside: handovers",
+            HANDOVERS,
+            Better::Higher
         ),
-        2,
-        100_000,
-        LONG_CS_STEPS,
+        handovers_per_100(2, 200_000, 0, 0)
     )
-    .case("(critical section alone: 1 thread, no lock)", || {
+    .run();
+
+    each_lock!(
+        Experiment::new(
+            "2 threads, 24-step critical section, as much work outside",
+            UNIT,
+            Better::Lower
+        ),
+        ns_per_op(2, 100_000, long, long)
+    )
+    .case("(critical section alone: 1 thread, no lock)", move || {
         let n = 1_000_000u64;
-        let steps = black_box(LONG_CS_STEPS);
+        let steps = black_box(long);
         let t = std::time::Instant::now();
         let mut x = 0u64;
         for _ in 0..n {
@@ -227,27 +279,33 @@ fn main() {
     })
     .run();
 
-    lock_cases(
+    each_lock!(
         Experiment::new(
-            "4 threads on 2 cores (oversubscribed), one-increment critical section",
-            UNIT,
-            Better::Lower,
+            "2 threads, 24-step critical section, as much work outside: handovers",
+            HANDOVERS,
+            Better::Higher
         ),
-        4,
-        100_000,
-        0,
+        handovers_per_100(2, 100_000, long, long)
     )
     .run();
 
-    lock_cases(
+    each_lock!(
         Experiment::new(
-            "4 threads on 2 cores (oversubscribed), ~40 ns critical section",
+            "4 threads on 2 cores (oversubscribed), one-increment critical section, nothing outside",
             UNIT,
             Better::Lower,
         ),
-        4,
-        50_000,
-        LONG_CS_STEPS,
+        ns_per_op(4, 100_000, 0, 0)
+    )
+    .run();
+
+    each_lock!(
+        Experiment::new(
+            "4 threads on 2 cores (oversubscribed), 24-step critical section, as much outside",
+            UNIT,
+            Better::Lower,
+        ),
+        ns_per_op(4, 50_000, long, long)
     )
     .run();
 }

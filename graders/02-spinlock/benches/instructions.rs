@@ -1,5 +1,5 @@
-//! Bench (deterministic): instructions per uncontended lock + increment + unlock, counted
-//! by valgrind's callgrind.
+//! Bench (deterministic): instructions per uncontended lock + increment + unlock (and
+//! try_lock + increment + unlock), counted by valgrind's callgrind.
 //!
 //! Wall-clock figures for a single thread swing by a few percent from run to run on a
 //! shared machine; instruction counts do not change at all. They are not time (an `xchg`
@@ -33,6 +33,15 @@ fn cases() -> Vec<(String, fn(u64))> {
         }
         black_box(lock.into_inner());
     })];
+    v.push((format!("{UNDER_TEST}: SpinLock, try_lock"), |iters| {
+        let lock = imp::SpinLock::new(0u64);
+        for _ in 0..iters {
+            if let Some(mut g) = black_box(&lock).try_lock() {
+                *g += 1;
+            }
+        }
+        black_box(lock.into_inner());
+    }));
     #[cfg(feature = "reference")]
     v.push(("reference: SpinLock".into(), |iters| {
         let lock = spinlock_grader::reference::SpinLock::new(0u64);
@@ -52,6 +61,24 @@ fn cases() -> Vec<(String, fn(u64))> {
         let lock = parking_lot::Mutex::new(0u64);
         for _ in 0..iters {
             *black_box(&lock).lock() += 1;
+        }
+        black_box(lock.into_inner());
+    }));
+    v.push(("std::sync::Mutex, try_lock".into(), |iters| {
+        let lock = std::sync::Mutex::new(0u64);
+        for _ in 0..iters {
+            if let Ok(mut g) = black_box(&lock).try_lock() {
+                *g += 1;
+            }
+        }
+        black_box(lock.into_inner().unwrap());
+    }));
+    v.push(("parking_lot::Mutex, try_lock".into(), |iters| {
+        let lock = parking_lot::Mutex::new(0u64);
+        for _ in 0..iters {
+            if let Some(mut g) = black_box(&lock).try_lock() {
+                *g += 1;
+            }
         }
         black_box(lock.into_inner());
     }));

@@ -11,7 +11,7 @@
 //! | `tests/loom.rs` | loom | mutual exclusion, visibility of writes under the lock, `try_lock`; a `Relaxed` lock fails the visibility model |
 //! | `tests/stress.rs` | stress | exact totals of plain counters under 2, 4 and 8 threads, no torn pairs, `try_lock` pollers, tracked values pushed under the lock, within a deadline |
 //! | `benches/uncontended.rs` | bench | criterion: uncontended lock+unlock and try_lock+unlock vs std, parking_lot, spin |
-//! | `benches/contended.rs` | bench | interleaved rounds × processes: 1, 2 and 4 (oversubscribed) threads, 1-increment and ~40 ns critical sections |
+//! | `benches/contended.rs` | bench | interleaved rounds × processes: 1, 2 and 4 (oversubscribed) threads, 1-increment and 24-step critical sections, handovers |
 //! | `benches/instructions.rs` | bench | callgrind instruction counts of an uncontended lock+unlock |
 
 #[cfg(feature = "solution")]

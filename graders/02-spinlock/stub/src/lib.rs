@@ -70,10 +70,12 @@ impl<T> SpinLock<T> {
     /// The lock is not reentrant: calling `lock` again on the same thread while its guard
     /// is alive waits forever.
     pub fn lock(&self) -> SpinGuard<'_, T> {
-        // TODO: take the lock with one atomic read-modify-write; if it was already taken,
-        // wait: test with plain loads until it looks free (backing off between loads: spin
-        // a bounded number of times, then yield), then try the read-modify-write again.
-        // Which ordering makes the previous owner's writes visible to you?
+        // TODO: take the lock with one atomic read-modify-write, a `compare_exchange` from
+        // `false` to `true` (not a `swap`: the chapter's section "Under loom" says why). If
+        // the lock was taken, wait: test with plain loads until it looks free, backing off
+        // between loads (spin a bounded number of times, then yield), and then try the
+        // compare-exchange again. Which ordering makes the previous owner's writes visible
+        // to you?
         let _ = Ordering::Acquire;
         todo!("SpinLock::lock")
     }
