@@ -20,13 +20,13 @@
 //!
 //! # Orderings
 //!
-//! Mutual exclusion needs only the atomicity of the compare-exchange. What the orderings add is
-//! *visibility*: the next owner must see every write the previous owner made to the data.
-//! The unlock is a `Release` store and the winning lock a compare-exchange with `Acquire`,
-//! so the lock that reads the `false` written by an unlock *synchronizes with* it, and everything
-//! the previous owner did before unlocking happens-before everything the new owner does
-//! after locking. With either side `Relaxed`, the new owner could read stale data; the
-//! grader's loom model shows it ("Causality violation").
+//! Mutual exclusion needs only the atomicity of the compare-exchange. What the orderings
+//! add is *visibility*: the next owner must see every write the previous owner made to the
+//! data. The unlock is a `Release` store and the winning lock a compare-exchange with
+//! `Acquire`, so the lock that reads the `false` written by an unlock *synchronizes with*
+//! it, and everything the previous owner did before unlocking happens-before everything
+//! the new owner does after locking. With either side `Relaxed`, the new owner could read
+//! stale data; the grader's loom model shows it ("Causality violation").
 //!
 //! # Waiting: test-and-test-and-set, bounded spinning, then yielding
 //!
@@ -37,6 +37,15 @@
 //! cache in the Shared state and cost the owner nothing, and only tries the
 //! compare-exchange again after a load saw `false`.
 //!
+//! Between loads it backs off: `spin_loop()` (x86 `pause`) a number of times that doubles
+//! from 1 up to `1 << SPIN_LIMIT`, then it yields the rest of its time slice with
+//! `yield_now()` at every further check. The yield is what keeps a spinlock usable when
+//! there are more runnable threads than cores: an owner that was preempted in its critical
+//! section cannot unlock until it runs again, and a waiter that only spins burns the CPU
+//! the owner needs. Yielding is still not blocking: a spinlock never sleeps in the kernel,
+//! which is why it belongs to short critical sections on threads that are not preempted
+//! (see the chapter).
+//!
 //! # Why `compare_exchange` and not `swap`
 //!
 //! `swap(true)` would take the lock as well, and on x86-64 costs the same (`xchg` versus
@@ -46,15 +55,6 @@
 //! reading its own stale `true` after such a write while it spins, and gives up on the
 //! model ("exceeded maximum number of branches"). With `compare_exchange` the model
 //! terminates.
-//!
-//! Between loads it backs off: `spin_loop()` (x86 `pause`) a number of times that doubles
-//! from 1 up to `1 << SPIN_LIMIT`, then it yields the rest of its time slice with
-//! `yield_now()` at every further check. The yield is what keeps a spinlock usable when
-//! there are more runnable threads than cores: an owner that was preempted in its critical
-//! section cannot unlock until it runs again, and a waiter that only spins burns the CPU
-//! the owner needs. Yielding is still not blocking: a spinlock never sleeps in the kernel,
-//! which is why it belongs to short critical sections on threads that are not preempted
-//! (see the chapter).
 //!
 //! # No poisoning
 //!
