@@ -1,79 +1,40 @@
-//! Reference solution for exercise 05-hazard-stack: Hazard-pointer stack: Treiber, protect and retire.
+//! Reference solution for exercise 05: a Treiber stack whose `pop` is protected by hazard
+//! pointers.
 //!
-//! (Scaffolded by `cargo xtask new`: a one-shot mailbox.)
+//! A Treiber stack is one `AtomicPtr` to the top node. `push` links a new node on top with
+//! a CAS; `pop` reads the top node's `next` and CASes `head` from the top node to `next`.
+//! The hard part is not the CAS but the read: between loading `head` and reading
+//! `(*head).next`, another thread may pop that node and free it. The naive stack reads
+//! freed memory, and, once the allocator reuses the address for a new node, its CAS can
+//! succeed on the wrong node (ABA) and corrupt the stack.
 //!
-//! # Invariant
+//! Hazard pointers (Michael, 2004) fix the read. Before dereferencing a node, a popper
+//! *publishes* its address in a slot that every freeing thread checks; nodes are not freed
+//! when they are unlinked but *retired*, and a *scan* frees only the retired nodes that no
+//! slot protects. Two modules:
 //!
-//! `value` is written only by the thread that moved `state` from EMPTY to WRITING, and
-//! read only by threads that saw `state == READY` with an Acquire load; the writer stores
-//! READY with Release after writing `value`. Release/Acquire on `state` therefore orders
-//! the write of `value` before every read of it.
+//! - [`domain`]: [`HazardDomain`] (the slots and their retired lists) and [`Hazard`] (one
+//!   claimed slot: `protect`, `reset`, `retire`). The module docs state the invariant and
+//!   the fence argument it rests on, and the memory bound it gives.
+//! - [`stack`]: [`Stack`], which owns one domain and uses it in `pop`.
+//!
+//! # Design choices
+//!
+//! - **A domain per stack**, not one global domain: a stack's retired nodes are freed
+//!   when the stack is dropped (so `T` need not be `'static`), tests observe one stack's
+//!   backlog without interference from others, and under loom (whose atomics cannot live
+//!   in a `static`) the model owns everything it checks.
+//! - **Slots claimed per operation** (an RAII [`Hazard`]) rather than cached per thread in
+//!   a thread-local: nothing has to run when a thread exits, and a domain can be dropped
+//!   while the threads that used it live on. The price is a CAS to claim a slot on every
+//!   `pop`; the chapter measures it and names the cache that production libraries add.
+//! - **Retired lists per slot**: `retire` is a `Vec::push` with no synchronisation, because
+//!   a list belongs to whoever holds its slot.
 
 #![warn(missing_docs)]
 
-use course_sync::atomic::{AtomicU8, Ordering};
-use course_sync::cell::UnsafeCell;
+pub mod domain;
+pub mod stack;
 
-const EMPTY: u8 = 0;
-const WRITING: u8 = 1;
-const READY: u8 = 2;
-
-/// A one-shot mailbox for a `u64`.
-#[derive(Debug)]
-pub struct Mailbox {
-    state: AtomicU8,
-    value: UnsafeCell<u64>,
-}
-
-// SAFETY: `value` is written by the one thread that won the EMPTY -> WRITING transition,
-// and read only after READY is observed with Acquire (which the writer stores with
-// Release after writing), so no access to it races.
-unsafe impl Sync for Mailbox {}
-
-impl Default for Mailbox {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Mailbox {
-    /// An empty mailbox.
-    pub fn new() -> Self {
-        Self {
-            state: AtomicU8::new(EMPTY),
-            value: UnsafeCell::new(0),
-        }
-    }
-
-    /// Publishes `value`.
-    ///
-    /// # Panics
-    ///
-    /// If a value was already published.
-    pub fn publish(&self, value: u64) {
-        // Relaxed: winning the claim publishes nothing; it only makes this thread the one
-        // writer of `value`. The Release store below does the publishing.
-        let claimed = self
-            .state
-            .compare_exchange(EMPTY, WRITING, Ordering::Relaxed, Ordering::Relaxed);
-        assert!(claimed.is_ok(), "Mailbox::publish called twice");
-        // SAFETY: only the thread that won the claim writes, and no reader reads before
-        // READY (stored below), so this write races with nothing.
-        self.value.with_mut(|p| unsafe { *p = value });
-        // Release: pairs with the Acquire load in `read`; a reader that sees READY sees the
-        // value written above.
-        self.state.store(READY, Ordering::Release);
-    }
-
-    /// The published value, or `None` if there is none yet.
-    pub fn read(&self) -> Option<u64> {
-        // Acquire: pairs with the Release store in `publish`.
-        if self.state.load(Ordering::Acquire) == READY {
-            // SAFETY: READY was stored after the only write, and the Acquire load orders
-            // that write before this read.
-            Some(self.value.with(|p| unsafe { *p }))
-        } else {
-            None
-        }
-    }
-}
+pub use domain::{DEFAULT_THRESHOLD, Hazard, HazardDomain};
+pub use stack::Stack;

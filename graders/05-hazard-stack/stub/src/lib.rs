@@ -1,64 +1,29 @@
-//! Exercise 05-hazard-stack: Hazard-pointer stack: Treiber, protect and retire.
+//! Exercise 05: a Treiber stack whose `pop` is protected by hazard pointers you implement.
 //!
-//! (Scaffolded by `cargo xtask new`: a one-shot mailbox. Replace it with your exercise,
-//! keeping the shape: doc comments on every public item, `todo!()` bodies, `// TODO`
-//! where the learner works.)
+//! Read the chapter first: `cargo xtask book --open`, then "05 Hazard-pointer stack".
 //!
-//! One thread publishes a value once; other threads read it once it is there. Check your
-//! work with `cargo xtask check 05-hazard-stack`.
+//! You build two things, in this order:
+//!
+//! 1. [`domain`]: a [`HazardDomain`], a list of per-thread slots. A [`Hazard`] is one
+//!    claimed slot: [`Hazard::protect`] publishes the pointer a thread is about to
+//!    dereference (publish, fence, re-validate); [`Hazard::retire`] hands an unlinked
+//!    object to the domain; a *scan* frees the retired objects that no slot protects.
+//! 2. [`stack`]: a [`Stack`] (Treiber, 1986): `push` links a node on top with a CAS, `pop`
+//!    protects the top node with a hazard, unlinks it with a CAS and retires it.
+//!
+//! Each stack owns its own domain, so a stack's retired nodes are freed when it is dropped,
+//! and a test can watch one stack's backlog through [`Stack::domain`].
+//!
+//! Check your work with `cargo xtask check 05-hazard-stack`; ask for a hint with
+//! `cargo xtask hint 05-hazard-stack`.
 
 #![warn(missing_docs)]
+// The stub compiles before you have written anything; this keeps the compiler quiet about
+// the fields and helpers you have not used yet. Delete it when you are done.
 #![allow(dead_code)]
 
-use course_sync::atomic::{AtomicU8, Ordering};
-use course_sync::cell::UnsafeCell;
+pub mod domain;
+pub mod stack;
 
-const EMPTY: u8 = 0;
-const WRITING: u8 = 1;
-const READY: u8 = 2;
-
-/// A one-shot mailbox for a `u64`.
-#[derive(Debug)]
-pub struct Mailbox {
-    state: AtomicU8,
-    value: UnsafeCell<u64>,
-}
-
-// SAFETY: `value` is written by the one thread that won the EMPTY -> WRITING transition,
-// and read only after READY is observed with Acquire (which the writer stores with
-// Release after writing), so no access to it races.
-unsafe impl Sync for Mailbox {}
-
-impl Default for Mailbox {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Mailbox {
-    /// An empty mailbox.
-    pub fn new() -> Self {
-        Self {
-            state: AtomicU8::new(EMPTY),
-            value: UnsafeCell::new(0),
-        }
-    }
-
-    /// Publishes `value`.
-    ///
-    /// # Panics
-    ///
-    /// If a value was already published.
-    pub fn publish(&self, value: u64) {
-        // TODO: claim the mailbox (EMPTY -> WRITING), write the value, then mark it READY
-        // so that a reader who sees READY also sees the value.
-        let _ = (value, Ordering::Relaxed, WRITING, READY);
-        todo!("Mailbox::publish")
-    }
-
-    /// The published value, or `None` if there is none yet.
-    pub fn read(&self) -> Option<u64> {
-        // TODO
-        todo!("Mailbox::read")
-    }
-}
+pub use domain::{DEFAULT_THRESHOLD, Hazard, HazardDomain};
+pub use stack::Stack;
