@@ -15,6 +15,12 @@ use course_sync::cell::UnsafeCell;
 use crate::domain::HazardDomain;
 
 /// A node of the stack. Given, with its helpers.
+///
+/// `repr(C)` keeps `next` after `value`, away from the first bytes of the allocation, which
+/// the allocator reuses for its own bookkeeping when the node is freed. Under loom, a read
+/// of `next` from a node that was already freed then shows up as a "Causality violation"
+/// (see `Drop` below) rather than as a crash inside loom.
+#[repr(C)]
 struct Node<T> {
     /// Initialised at `push`; moved out by the `pop` that unlinks the node, or dropped by
     /// `Drop for Stack` if the node is still linked then. `Node`'s own drop never touches

@@ -159,12 +159,10 @@ impl HazardDomain {
             unsafe { (*new).next = head };
             // Release: publishes the slot's initialised fields and `next` to the Acquire
             // loads that walk the list. Relaxed on failure: we only retry with the value.
-            match self.slots.compare_exchange_weak(
-                head,
-                new,
-                Ordering::Release,
-                Ordering::Relaxed,
-            ) {
+            match self
+                .slots
+                .compare_exchange_weak(head, new, Ordering::Release, Ordering::Relaxed)
+            {
                 Ok(_) => break,
                 Err(actual) => head = actual,
             }

@@ -22,6 +22,12 @@ use course_sync::cell::UnsafeCell;
 use crate::domain::HazardDomain;
 
 /// A node of the stack.
+///
+/// `repr(C)` keeps `next` after `value`, away from the first bytes of the allocation, which
+/// the allocator reuses for its own bookkeeping when the node is freed. Under loom, a read
+/// of `next` from a node that was already freed then shows up as a "Causality violation"
+/// (see `Drop` below) rather than as a crash inside loom.
+#[repr(C)]
 struct Node<T> {
     /// Initialised at `push`; moved out by the `pop` that unlinks the node, or dropped by
     /// `Drop for Stack` if the node is still linked then. `Node`'s own drop never touches
@@ -32,6 +38,14 @@ struct Node<T> {
 }
 
 impl<T> Node<T> {
+    /// A node holding `value`, not yet linked.
+    fn new(value: T) -> Self {
+        Self {
+            value: UnsafeCell::new(MaybeUninit::new(value)),
+            next: UnsafeCell::new(ptr::null_mut()),
+        }
+    }
+
     /// The node below.
     ///
     /// # Safety
@@ -41,6 +55,16 @@ impl<T> Node<T> {
         // SAFETY: `next` is written only before publication (or by `Drop`, which runs when
         // nobody else can reach the node).
         self.next.with(|next| unsafe { *next })
+    }
+
+    /// Sets the node below.
+    ///
+    /// # Safety
+    ///
+    /// The node is not published yet: the caller is its only user.
+    unsafe fn set_next(&self, next: *mut Node<T>) {
+        // SAFETY: the caller's contract: no other thread can reach the node.
+        self.next.with_mut(|slot| unsafe { *slot = next });
     }
 
     /// Moves the value out.
@@ -113,24 +137,19 @@ impl<T> Stack<T> {
 
     /// Pushes `value` on top.
     pub fn push(&self, value: T) {
-        let node = Box::into_raw(Box::new(Node {
-            value: UnsafeCell::new(MaybeUninit::new(value)),
-            next: UnsafeCell::new(ptr::null_mut()),
-        }));
+        let node = Box::into_raw(Box::new(Node::new(value)));
         // Relaxed: we only copy this pointer into `next`; we never dereference it.
         let mut head = self.head.load(Ordering::Relaxed);
         loop {
             // SAFETY: `node` is not published yet: this thread is its only user.
-            unsafe { (*node).next.with_mut(|next| *next = head) };
+            unsafe { (*node).set_next(head) };
             // Release on success: publishes the node's value and `next` to the Acquire
             // load in `Hazard::protect` of the popper that finds it. With Relaxed, a popper
             // could read the value before it is written. Relaxed on failure: we only retry.
-            match self.head.compare_exchange_weak(
-                head,
-                node,
-                Ordering::Release,
-                Ordering::Relaxed,
-            ) {
+            match self
+                .head
+                .compare_exchange_weak(head, node, Ordering::Release, Ordering::Relaxed)
+            {
                 Ok(_) => return,
                 Err(actual) => head = actual,
             }
