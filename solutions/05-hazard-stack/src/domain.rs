@@ -231,24 +231,22 @@ impl HazardDomain {
             .collect();
         protected.sort_unstable();
 
-        let doomed = slot.retired.with_mut(|list| {
+        slot.retired.with_mut(|list| {
             // SAFETY: the caller holds `slot`, so nobody else accesses its list.
             let list = unsafe { &mut *list };
-            let (keep, doomed): (Vec<Retired>, Vec<Retired>) = std::mem::take(list)
-                .into_iter()
-                .partition(|r| protected.binary_search(&r.ptr).is_ok());
-            *list = keep;
+            let mut freed = 0;
+            // In place: the list keeps its buffer from scan to scan.
+            for r in list.extract_if(.., |r| protected.binary_search(&r.ptr).is_err()) {
+                // SAFETY: `r` was retired once (the `retire` contract), and no slot
+                // protected it after it was unlinked (the argument above), so nobody can
+                // still reach it.
+                unsafe { (r.free)(r.ptr) };
+                freed += 1;
+            }
             // Relaxed: a statistic (see `retired`).
             slot.retired_len.store(list.len(), Ordering::Relaxed);
-            doomed
-        });
-        let freed = doomed.len();
-        for r in doomed {
-            // SAFETY: `r` was retired once (the `retire` contract), and no slot protected
-            // it after it was unlinked (the argument above), so nobody can still reach it.
-            unsafe { (r.free)(r.ptr) };
-        }
-        freed
+            freed
+        })
     }
 
     /// The slots, newest first.
@@ -332,8 +330,12 @@ impl Hazard<'_> {
             // runs; without the fence a scan could miss the hazard and free the object that
             // the load below still finds in `src`.
             fence(Ordering::SeqCst);
-            // Acquire: if `src` still holds `ptr`, this load synchronises with the store
-            // that put it there (a push's CAS), so the object's contents are visible.
+            // Acquire: the object's contents must be visible to us. The fence above already
+            // acts as an acquire fence for the load that produced `ptr`, so in the common
+            // case this Acquire adds nothing. It matters when `src` changed and changed back
+            // to the same address (the old object freed, a new one allocated where it was):
+            // then this load reads a newer store than that one, and only its own Acquire
+            // synchronises with the store that published the new object.
             let now = src.load(Ordering::Acquire);
             if now == ptr {
                 return ptr;
