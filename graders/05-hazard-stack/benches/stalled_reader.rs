@@ -3,9 +3,10 @@
 //! One worker thread does `PAIRS` push+pop pairs while another thread is "stalled in the
 //! middle of a read": for hazard pointers it holds a hazard that protects one object; for
 //! epochs it holds a pinned guard. We count the heap blocks the worker allocated and did
-//! not free during its run (course_testkit's counting allocator): for these stacks that is
-//! popped nodes still waiting to be freed, plus a little bookkeeping. Then the same run
-//! without the stalled reader.
+//! not free during its run (course_testkit's counting allocator, `live_blocks`): for these
+//! stacks that is popped nodes still waiting to be freed, plus a little bookkeeping. Then
+//! the same run without the stalled reader. Each run has a fresh worker thread and a fresh
+//! stack.
 //!
 //! `cargo bench -p hazard-stack-grader --no-default-features --features bench,solution
 //! --bench stalled_reader`. Deterministic up to scheduling: run it twice and compare.
@@ -25,16 +26,12 @@ static ALLOC: CountingAllocator = CountingAllocator;
 const PAIRS: u64 = 100_000;
 
 /// Runs the worker with (or without) a stalled thread that holds `stall()`'s result until
-/// the worker is done. Returns the blocks the worker left allocated.
+/// the worker is done. Returns the heap blocks the worker allocated and did not free, from
+/// its first operation on the stack (so first-use bookkeeping counts too: a handful).
 fn run<S, G>(stack: &S, stall: Option<&(dyn Fn() -> G + Sync)>) -> i64
 where
     S: BenchStack,
 {
-    // Warm up: first-use allocations (thread registration, slot lists) are not the point.
-    for i in 0..1_000 {
-        stack.push_value(i);
-        stack.pop_value();
-    }
     let done = AtomicBool::new(false);
     let stalled = Barrier::new(2);
     std::thread::scope(|s| {
@@ -50,14 +47,18 @@ where
             });
             stalled.wait();
         }
-        let ((), stats) = count(|| {
-            for i in 0..PAIRS {
-                stack.push_value(i);
-                stack.pop_value();
-            }
+        let worker = s.spawn(|| {
+            let ((), stats) = count(|| {
+                for i in 0..PAIRS {
+                    stack.push_value(i);
+                    stack.pop_value();
+                }
+            });
+            stats.live_blocks()
         });
+        let live = worker.join().expect("the worker panicked");
         done.store(true, Ordering::Release);
-        stats.allocations as i64 - stats.deallocations as i64
+        live
     })
 }
 
@@ -68,11 +69,10 @@ fn main() {
     println!("| stack | no other thread | a reader stalled mid-read |");
     println!("|---|---:|---:|");
 
-    let ours = || imp::Stack::<u64>::new();
-    let (free_run, stalled_run) = {
-        let a = ours();
+    {
+        let a = imp::Stack::<u64>::new();
         let free_run = run::<_, ()>(&a, None);
-        let b = ours();
+        let b = imp::Stack::<u64>::new();
         let target = Box::leak(Box::new(0u64)) as *mut u64;
         let source = course_sync::atomic::AtomicPtr::new(target);
         let stall = || {
@@ -83,17 +83,20 @@ fn main() {
         let stalled_run = run(&b, Some(&stall));
         let bound = retired_bound(b.domain().slots(), b.domain().threshold());
         println!(
-            "| {UNDER_TEST}: hazard pointers (retired() = {} / {}; bound {bound}) | {free_run} | {stalled_run} |",
+            "| {UNDER_TEST}: hazard pointers (`retired()` {} / {}; bound {bound}) | {free_run} | {stalled_run} |",
             a.domain().retired(),
             b.domain().retired()
         );
-        (free_run, stalled_run)
-    };
-    let _ = (free_run, stalled_run);
+    }
 
     {
+        // The global domain outlives each stack: start each run with its backlog empty, so
+        // that a run is not credited with freeing the previous run's nodes.
+        let global = haphazard::Domain::global();
+        global.eager_reclaim();
         let a = HaphazardStack::<u64>::new();
         let free_run = run::<_, ()>(&a, None);
+        global.eager_reclaim();
         let b = HaphazardStack::<u64>::new();
         let target = Box::leak(Box::new(0u64)) as *mut u64;
         let source = std::sync::atomic::AtomicPtr::new(target);

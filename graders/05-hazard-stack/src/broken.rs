@@ -2,8 +2,8 @@
 //! `models::protect_vs_scan` catches a missing fence on either side. With both fences it
 //! must pass (so the failures below are the fences' doing, not this domain's).
 //!
-//! Run: `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test -p hazard-stack-grader
-//! --no-default-features --features solution --lib --release`.
+//! Run: `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 CARGO_TARGET_DIR=target/loom cargo
+//! test -p hazard-stack-grader --no-default-features --features solution --lib --release`.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 

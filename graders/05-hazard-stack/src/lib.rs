@@ -14,9 +14,14 @@
 //! | `benches/stack_rounds.rs` | bench | the same pairs on one and two threads, interleaved rounds in several processes |
 //! | `benches/stalled_reader.rs` | bench | nodes left unfreed while another thread stalls mid-read |
 //!
-//! `src/broken.rs` (loom only) holds a deliberately broken hazard pointer, `protect`
-//! without its fence, and proves that the loom model of `tests/loom.rs` catches it:
-//! `RUSTFLAGS="--cfg loom" cargo test -p hazard-stack-grader --lib --release`.
+//! `src/broken.rs` (loom only) holds a small hazard-pointer domain whose fences can be
+//! switched off, and proves that the loom scenario of `tests/loom.rs` catches either
+//! missing fence (and passes with both):
+//!
+//! ```text
+//! RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 CARGO_TARGET_DIR=target/loom \
+//!     cargo test -p hazard-stack-grader --no-default-features --features solution --lib --release
+//! ```
 
 #[cfg(feature = "solution")]
 pub use hazard_stack_solution as imp;
