@@ -78,9 +78,6 @@ fn note_dealloc() {
     });
 }
 
-// SAFETY: every method forwards to `System` with the caller's arguments unchanged, so the
-// `GlobalAlloc` contract is `System`'s; the counters touch only `const` thread-locals,
-// which never allocate or unwind.
 fn note_realloc() {
     let _ = ACTIVE.try_with(|active| {
         if active.get() {
@@ -89,6 +86,9 @@ fn note_realloc() {
     });
 }
 
+// SAFETY: every method forwards to `System` with the caller's arguments unchanged, so the
+// `GlobalAlloc` contract is `System`'s; the counters touch only `const` thread-locals,
+// which never allocate or unwind.
 unsafe impl GlobalAlloc for CountingAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         note_alloc(layout.size());
