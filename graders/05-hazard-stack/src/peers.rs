@@ -220,41 +220,28 @@ impl BenchStack for std::sync::Mutex<Vec<u64>> {
     }
 }
 
-impl BenchStack for epoch::EpochStack<u64> {
-    fn new_stack() -> Self {
-        Self::new()
-    }
-    fn push_value(&self, value: u64) {
-        self.push(value);
-    }
-    fn pop_value(&self) -> Option<u64> {
-        self.pop()
-    }
+/// The stacks whose own methods are already `push(&self, u64)` and `pop(&self)`.
+macro_rules! bench_stack {
+    ($($stack:ty),*) => {$(
+        impl BenchStack for $stack {
+            fn new_stack() -> Self {
+                <$stack>::new()
+            }
+            fn push_value(&self, value: u64) {
+                self.push(value);
+            }
+            fn pop_value(&self) -> Option<u64> {
+                self.pop()
+            }
+        }
+    )*};
 }
 
-impl BenchStack for haphazard_stack::HaphazardStack<u64> {
-    fn new_stack() -> Self {
-        Self::new()
-    }
-    fn push_value(&self, value: u64) {
-        self.push(value);
-    }
-    fn pop_value(&self) -> Option<u64> {
-        self.pop()
-    }
-}
-
-impl BenchStack for crate::imp::Stack<u64> {
-    fn new_stack() -> Self {
-        Self::new()
-    }
-    fn push_value(&self, value: u64) {
-        self.push(value);
-    }
-    fn pop_value(&self) -> Option<u64> {
-        self.pop()
-    }
-}
+bench_stack!(
+    epoch::EpochStack<u64>,
+    haphazard_stack::HaphazardStack<u64>,
+    crate::imp::Stack<u64>
+);
 
 /// Newtype so that the reference solution can be a case next to the crate under test
 /// (with `--solution` they are the same type).

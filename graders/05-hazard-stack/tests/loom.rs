@@ -9,7 +9,7 @@
 
 use course_sync::sync::Arc;
 use course_sync::{model, thread};
-use course_testkit::drops::DropTracker;
+use course_testkit::drops::{DropTracker, Tracked};
 use hazard_stack_grader::imp::{HazardDomain, Stack};
 use hazard_stack_grader::models::{self, SendPtr};
 
@@ -31,23 +31,12 @@ fn two_pops_race_with_reclamation_on_every_pop() {
         };
         let mine = stack.pop().map(|v| *v.get());
         let theirs = other.join().unwrap();
-        let mut got = [mine, theirs];
-        got.sort();
-        assert_eq!(
-            got,
-            [Some(1), Some(2)],
-            "two pops of a two-element stack must return both elements"
+        settle(
+            stack,
+            &tracker,
+            [mine, theirs],
+            "two pops of a two-element stack must return both elements",
         );
-        assert!(stack.is_empty());
-        assert_eq!(stack.pop().map(|v| *v.get()), None);
-        stack.domain().reclaim();
-        assert_eq!(
-            stack.domain().retired(),
-            0,
-            "with every thread done, reclaim() must free every popped node"
-        );
-        drop(stack);
-        tracker.assert_all_dropped();
     });
 }
 
@@ -67,16 +56,12 @@ fn push_and_pop_race_a_pop() {
         };
         let mine = stack.pop().map(|v| *v.get());
         let theirs = other.join().unwrap();
-        let mut got = [mine, theirs];
-        got.sort();
-        assert_eq!(
-            got,
-            [Some(1), Some(2)],
-            "each pop here always finds an element: the stack holds one more than was popped"
+        settle(
+            stack,
+            &tracker,
+            [mine, theirs],
+            "each pop here always finds an element: the stack holds one more than was popped",
         );
-        assert!(stack.is_empty());
-        drop(stack);
-        tracker.assert_all_dropped();
     });
 }
 
@@ -121,4 +106,27 @@ fn a_released_slot_hands_its_retired_list_over() {
         assert_eq!(domain.retired(), 0);
         tracker.assert_all_dropped();
     });
+}
+
+/// After both threads are done: the two pops returned the two elements, the stack is
+/// empty, `reclaim` frees every popped node, and every value was dropped exactly once.
+fn settle(
+    stack: Arc<Stack<Tracked<u32>>>,
+    tracker: &DropTracker,
+    popped: [Option<u32>; 2],
+    why: &str,
+) {
+    let mut popped = popped;
+    popped.sort();
+    assert_eq!(popped, [Some(1), Some(2)], "{why}");
+    assert!(stack.is_empty());
+    assert_eq!(stack.pop().map(|v| *v.get()), None);
+    stack.domain().reclaim();
+    assert_eq!(
+        stack.domain().retired(),
+        0,
+        "with every thread done, reclaim() must free every popped node"
+    );
+    drop(stack);
+    tracker.assert_all_dropped();
 }

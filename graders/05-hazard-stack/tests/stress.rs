@@ -34,6 +34,23 @@ fn watch_backlog(domain: &HazardDomain, done: &AtomicBool) -> usize {
     }
 }
 
+/// Two threads, each pushing and popping `per_thread` times, within a deadline.
+fn two_poppers(name: &str, stack: &Arc<Stack<u64>>, per_thread: u64) {
+    Stress::new(name)
+        .deadline(Duration::from_secs(60))
+        .threads(2, "worker", {
+            let stack = stack.clone();
+            move |t, progress| {
+                for i in 0..per_thread {
+                    stack.push(t as u64 * per_thread + i);
+                    stack.pop();
+                    progress.tick();
+                }
+            }
+        })
+        .run();
+}
+
 #[test]
 fn four_threads_conserve_every_item_and_free_every_node() {
     const THREADS: usize = 4;
@@ -95,19 +112,7 @@ fn the_backlog_stays_bounded_while_threads_pop() {
         let (stack, done) = (stack.clone(), done.clone());
         std::thread::spawn(move || watch_backlog(stack.domain(), &done))
     };
-    Stress::new("backlog under 2 poppers")
-        .deadline(Duration::from_secs(60))
-        .threads(2, "worker", {
-            let stack = stack.clone();
-            move |t, progress| {
-                for i in 0..per_thread {
-                    stack.push(t as u64 * per_thread + i);
-                    stack.pop();
-                    progress.tick();
-                }
-            }
-        })
-        .run();
+    two_poppers("backlog under 2 poppers", &stack, per_thread);
     done.store(true, StdOrdering::Release);
     let worst = worst.join().expect("the backlog exceeded its bound");
     assert!(
@@ -150,19 +155,7 @@ fn a_stalled_reader_pins_one_node_not_the_backlog() {
         let (stack, done) = (stack.clone(), done.clone());
         std::thread::spawn(move || watch_backlog(stack.domain(), &done))
     };
-    Stress::new("2 poppers, 1 stalled reader")
-        .deadline(Duration::from_secs(60))
-        .threads(2, "worker", {
-            let stack = stack.clone();
-            move |t, progress| {
-                for i in 0..per_thread {
-                    stack.push(t as u64 * per_thread + i);
-                    stack.pop();
-                    progress.tick();
-                }
-            }
-        })
-        .run();
+    two_poppers("2 poppers, 1 stalled reader", &stack, per_thread);
     let domain = stack.domain();
     let bound = retired_bound(domain.slots(), domain.threshold());
     let retired = domain.retired();
