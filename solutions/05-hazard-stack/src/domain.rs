@@ -21,7 +21,7 @@
 //!
 //! # Slots
 //!
-//! The domain keeps an append-only linked list of [`Slot`]s, padded to 128 bytes each so
+//! The domain keeps an append-only linked list of slots, padded to 128 bytes each so
 //! that one thread's publications do not invalidate the line another thread's slot sits
 //! on. A [`Hazard`] is the exclusive right to use one slot: [`HazardDomain::hazard`] claims
 //! a free slot (or appends a new one) and dropping the `Hazard` clears its hazard and frees
@@ -34,7 +34,7 @@
 //! [`Hazard::retire`] needs no synchronisation at all: it is a `Vec::push`. When the list
 //! reaches the domain's threshold `R`, the holder scans: it keeps the objects some slot
 //! protects and frees the rest. A slot that is released keeps its list; the next holder
-//! inherits it (this is how Michael's 2004 design hands over a departed thread's backlog).
+//! inherits it, so the backlog of a thread that has gone is not stranded.
 //!
 //! # Memory bound
 //!

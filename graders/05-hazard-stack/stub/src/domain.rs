@@ -1,7 +1,7 @@
 //! Hazard pointers: a [`HazardDomain`] of slots, each slot one published pointer ("I am
 //! reading this object: do not free it") and a private list of retired objects.
 //!
-//! The shape is given: an append-only linked list of [`Slot`]s that are never freed before
+//! The shape is given: an append-only linked list of `Slot`s that are never freed before
 //! the domain (so walking it needs no protection), each padded to 128 bytes. A [`Hazard`]
 //! is the exclusive use of one slot. You write how a slot is claimed and released, the
 //! publish-fence-validate loop of `protect`, `retire`, and the scan.
