@@ -74,11 +74,11 @@ impl<T> Node<T> {
 
 impl<T> Drop for Node<T> {
     fn drop(&mut self) {
-        // A write to `next` as the node dies. In a normal build it costs nothing (the
-        // compiler drops it as a dead store); under loom it is an access that every read
-        // of `next` must happen before, so a popper that reads a node the domain has
-        // already freed is reported as a "Causality violation" instead of passing
-        // silently.
+        // A write to `next` as the node dies. In a normal build it is one store to memory
+        // about to be freed (which the optimiser may remove); under loom it is an access
+        // that every read of `next` must happen before, so a popper that reads a node the
+        // domain has already freed is reported as a "Causality violation" instead of
+        // passing silently.
         self.next.with_mut(|next| {
             // SAFETY: `&mut self`: nobody else can reach the node.
             unsafe { *next = ptr::null_mut() }
