@@ -34,8 +34,20 @@ pub struct AllocStats {
     pub allocations: u64,
     /// Calls to `dealloc`.
     pub deallocations: u64,
+    /// Calls to `realloc` (also counted in `allocations`: a hot path that grows a `Vec`
+    /// allocates).
+    pub reallocations: u64,
     /// Bytes requested by those allocations.
     pub bytes: u64,
+}
+
+impl AllocStats {
+    /// Heap blocks allocated and not freed: `allocations - reallocations - deallocations`
+    /// (a `realloc` moves a block, it does not add one). Negative if `f` freed blocks that
+    /// were allocated before it ran.
+    pub fn live_blocks(&self) -> i64 {
+        self.allocations as i64 - self.reallocations as i64 - self.deallocations as i64
+    }
 }
 
 thread_local! {
@@ -44,6 +56,7 @@ thread_local! {
     static ACTIVE: Cell<bool> = const { Cell::new(false) };
     static ALLOCS: Cell<u64> = const { Cell::new(0) };
     static DEALLOCS: Cell<u64> = const { Cell::new(0) };
+    static REALLOCS: Cell<u64> = const { Cell::new(0) };
     static BYTES: Cell<u64> = const { Cell::new(0) };
 }
 
@@ -61,6 +74,14 @@ fn note_dealloc() {
     let _ = ACTIVE.try_with(|active| {
         if active.get() {
             let _ = DEALLOCS.try_with(|c| c.set(c.get() + 1));
+        }
+    });
+}
+
+fn note_realloc() {
+    let _ = ACTIVE.try_with(|active| {
+        if active.get() {
+            let _ = REALLOCS.try_with(|c| c.set(c.get() + 1));
         }
     });
 }
@@ -89,6 +110,7 @@ unsafe impl GlobalAlloc for CountingAllocator {
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         note_alloc(new_size);
+        note_realloc();
         // SAFETY: the caller's guarantees for `realloc` are passed on unchanged.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -100,6 +122,7 @@ pub fn count<R>(f: impl FnOnce() -> R) -> (R, AllocStats) {
     let snapshot = || AllocStats {
         allocations: ALLOCS.with(Cell::get),
         deallocations: DEALLOCS.with(Cell::get),
+        reallocations: REALLOCS.with(Cell::get),
         bytes: BYTES.with(Cell::get),
     };
     let before = snapshot();
@@ -112,6 +135,7 @@ pub fn count<R>(f: impl FnOnce() -> R) -> (R, AllocStats) {
         AllocStats {
             allocations: after.allocations - before.allocations,
             deallocations: after.deallocations - before.deallocations,
+            reallocations: after.reallocations - before.reallocations,
             bytes: after.bytes - before.bytes,
         },
     )
