@@ -19,6 +19,12 @@ pub fn run(ws: &Workspace) -> Result<ExitCode> {
         .map(|e| e.id().len())
         .max()
         .unwrap_or(0);
+    let title_width = cat
+        .exercises
+        .iter()
+        .map(|e| e.title.chars().count())
+        .max()
+        .unwrap_or(0);
     for tier in &cat.tiers {
         let exercises: Vec<_> = cat
             .exercises
@@ -61,7 +67,7 @@ pub fn run(ws: &Workspace) -> Result<ExitCode> {
                 .filter(|s| !s.is_empty())
                 .collect();
             println!(
-                "  {mark} {:<width$}  {}  {}",
+                "  {mark} {:<width$}  {:<title_width$}  {}",
                 ex.id(),
                 ex.title,
                 ui::dim(detail.join(", "))
