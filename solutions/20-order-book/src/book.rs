@@ -1,7 +1,6 @@
 //! The order book: the id index, the pool and the two ladders, kept in step.
 
-use rustc_hash::FxHashMap;
-
+use crate::index::Index;
 use crate::ladder::{Ladder, LevelData, Loc};
 use crate::pool::{NIL, Node, Pool};
 use crate::{BookError, Hints, Level, Order, Side};
@@ -12,9 +11,8 @@ use crate::{BookError, Hints, Level, Order, Side};
 /// what it says or returns a [`BookError`] and leaves the book unchanged.
 #[derive(Debug)]
 pub struct OrderBook {
-    /// Resting order id -> pool index. Sized for twice the hinted orders: hashbrown
-    /// rehashes in place (no allocation) only while the table is at most half full.
-    index: FxHashMap<u64, u32>,
+    /// Resting order id -> pool index.
+    index: Index,
     pool: Pool,
     bids: Ladder,
     asks: Ladder,
@@ -34,10 +32,8 @@ impl OrderBook {
 
     /// An empty book sized by `hints` (see [`Hints`]).
     pub fn with_hints(hints: Hints) -> Self {
-        let mut index = FxHashMap::default();
-        index.reserve(hints.orders.saturating_mul(2));
         Self {
-            index,
+            index: Index::with_capacity(hints.orders),
             pool: Pool::with_capacity(hints.orders),
             bids: Ladder::new(Side::Bid, hints.levels, hints.tick),
             asks: Ladder::new(Side::Ask, hints.levels, hints.tick),
@@ -84,7 +80,8 @@ impl OrderBook {
         if qty == 0 {
             return Err(BookError::ZeroQuantity);
         }
-        let std::collections::hash_map::Entry::Vacant(slot) = self.index.entry(id) else {
+        self.index.reserve_one();
+        let Err(at) = self.index.find(id, &self.pool) else {
             return Err(BookError::DuplicateOrder(id));
         };
         let ladder = match side {
@@ -110,7 +107,7 @@ impl OrderBook {
         level.tail = i;
         level.count += 1;
         level.qty += qty;
-        slot.insert(i);
+        self.index.insert_at(at, id, i);
         Ok(())
     }
 
@@ -143,7 +140,7 @@ impl OrderBook {
         if qty == 0 {
             return Err(BookError::ZeroQuantity);
         }
-        let Some(&i) = self.index.get(&id) else {
+        let Some(i) = self.index.get(id, &self.pool) else {
             return Err(BookError::UnknownOrder(id));
         };
         let node = *self.pool.get(i);
@@ -155,7 +152,7 @@ impl OrderBook {
             });
         }
         if qty == node.qty {
-            self.index.remove(&id);
+            self.index.remove(id, &self.pool);
             self.unlink(i);
             return Ok(0);
         }
@@ -175,7 +172,7 @@ impl OrderBook {
     /// [`BookError::UnknownOrder`].
     #[inline]
     pub fn delete(&mut self, id: u64) -> Result<Order, BookError> {
-        let Some(i) = self.index.remove(&id) else {
+        let Some(i) = self.index.remove(id, &self.pool) else {
             return Err(BookError::UnknownOrder(id));
         };
         let node = *self.pool.get(i);
@@ -207,14 +204,14 @@ impl OrderBook {
         if qty == 0 {
             return Err(BookError::ZeroQuantity);
         }
-        let Some(&i) = self.index.get(&old_id) else {
+        let Some(i) = self.index.get(old_id, &self.pool) else {
             return Err(BookError::UnknownOrder(old_id));
         };
-        if new_id != old_id && self.index.contains_key(&new_id) {
+        if new_id != old_id && self.index.get(new_id, &self.pool).is_some() {
             return Err(BookError::DuplicateOrder(new_id));
         }
         let node = *self.pool.get(i);
-        self.index.remove(&old_id);
+        self.index.remove(old_id, &self.pool);
         self.unlink(i);
         self.insert(new_id, node.side, price, qty, node.owner)
             .expect("checked above: a new id and a positive quantity");
@@ -284,7 +281,7 @@ impl OrderBook {
 
     /// The resting order with this id.
     pub fn order(&self, id: u64) -> Option<Order> {
-        self.index.get(&id).map(|&i| {
+        self.index.get(id, &self.pool).map(|i| {
             let n = self.pool.get(i);
             Order {
                 id,
@@ -322,7 +319,7 @@ impl OrderBook {
 
     /// Whether no order rests.
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+        self.index.len() == 0
     }
 
     // --- For the matching engine -------------------------------------------------------
@@ -342,7 +339,7 @@ impl OrderBook {
         let node = *self.pool.get(i);
         debug_assert!(qty <= node.qty);
         if qty == node.qty {
-            self.index.remove(&node.id);
+            self.index.remove(node.id, &self.pool);
             self.unlink(i);
         } else {
             self.pool.get_mut(i).qty -= qty;
@@ -357,6 +354,6 @@ impl OrderBook {
     /// Whether an order with this id rests.
     #[inline]
     pub(crate) fn contains(&self, id: u64) -> bool {
-        self.index.contains_key(&id)
+        self.index.get(id, &self.pool).is_some()
     }
 }

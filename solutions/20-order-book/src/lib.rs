@@ -4,17 +4,17 @@
 //! # The data structures
 //!
 //! ```text
-//!   id ──hash──▶ index: FxHashMap<u64, u32> ──▶ pool: Vec<Node>  (preallocated; free list)
+//!   id ──hash──▶ index: [(tag, slot)] ──▶ pool: Vec<Node>  (preallocated; free list)
 //!                                                   │ prev/next: u32 indices (intrusive FIFO)
 //!   price ──(price - base) / tick──▶ ladder slot ──▶ LevelData { qty, count, head, tail }
 //!                 (outside the window, or off the tick grid: a sorted Vec, `far`)
 //! ```
 //!
-//! - **Orders** live in one `Vec<Node>` ([`pool`]), allocated up front from the capacity
-//!   hint and recycled through a free list; a node is found from its id by a hash map of
-//!   `u64 -> u32`. Nothing on the hot path allocates once the book has reached its peak
-//!   size.
-//! - **Levels** live in an array indexed by price ([`ladder`]): a window of `levels` ticks
+//! - **Orders** live in one `Vec<Node>` (`pool.rs`), allocated up front from the capacity
+//!   hint and recycled through a free list; a node is found from its id by an
+//!   open-addressing table of 8-byte entries (`index.rs`) that keeps no keys: the id is in
+//!   the node. Nothing on the hot path allocates once the book has reached its peak size.
+//! - **Levels** live in an array indexed by price (`ladder.rs`): a window of `levels` ticks
 //!   placed around the touch, so finding the level of a price is a subtraction and a
 //!   division, not a tree search. A bitmap of occupied slots finds the next best level when
 //!   the best one empties (64 levels per word, `trailing_zeros`). Prices outside the window
@@ -48,6 +48,7 @@
 
 mod book;
 mod engine;
+mod index;
 mod ladder;
 mod pool;
 pub mod replay;

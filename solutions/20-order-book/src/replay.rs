@@ -67,7 +67,7 @@ impl Replay {
     /// Hints for US equities in ITCH price units: a cent grid (`tick` 100 units of
     /// $0.0001), 4,096 levels (about $41) per side, 4,096 orders per book before growing.
     pub const ITCH_HINTS: Hints = Hints {
-        orders: 4_096,
+        orders: 1_024,
         levels: 4_096,
         tick: 100,
     };
