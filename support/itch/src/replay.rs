@@ -11,8 +11,9 @@
 //!
 //! # Timing one message
 //!
-//! `Instant::now()` costs about 20 ns here (a vDSO call), as much as the work being timed.
-//! [`Tsc`] reads the time-stamp counter instead: `lfence; rdtsc; lfence` before and after the
+//! `Instant::now()` is a call into the kernel's vDSO that reads the clock and converts it,
+//! a cost of the same order as the work being timed. [`Tsc`] reads the time-stamp counter
+//! instead: `lfence; rdtsc; lfence` before and after the
 //! work, so that the work cannot leak out of the timed window (Intel's white paper "How to
 //! Benchmark Code Execution Times on Intel IA-32 and IA-64 Instruction Set Architectures"
 //! explains why an unfenced `rdtsc` can be reordered with the code it times). The counter ticks at a constant rate on every current x86
