@@ -66,10 +66,10 @@ impl Default for Replay {
 
 impl Replay {
     /// Hints for US equities in ITCH price units: a cent grid (`tick` 100 units of
-    /// $0.0001), 4,096 levels (about $41) per side, 4,096 orders per book before growing.
+    /// $0.0001), 1,024 levels ($10.24) per side, 1,024 orders per book before growing.
     pub const ITCH_HINTS: Hints = Hints {
-        orders: 4_096,
-        levels: 4_096,
+        orders: 1_024,
+        levels: 1_024,
         tick: 100,
     };
 
