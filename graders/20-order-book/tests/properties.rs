@@ -156,6 +156,49 @@ fn same(book: &OrderBook, model: &RefBook, step: usize, op: &Op) -> Result<(), T
     Ok(())
 }
 
+/// Applies `op` to both books, compares the results, then everything observable.
+fn apply_and_compare(
+    book: &mut OrderBook,
+    model: &mut RefBook,
+    step: usize,
+    op: &Op,
+) -> Result<(), TestCaseError> {
+    match *op {
+        Op::Add(i, s, p, q) => prop_assert_eq!(
+            book.add(i, s, p, q),
+            model.add(i, s, p, q),
+            "step {}: {:?}",
+            step,
+            op
+        ),
+        Op::Reduce(i, q) => prop_assert_eq!(
+            book.reduce(i, q),
+            model.reduce(i, q),
+            "step {}: {:?}",
+            step,
+            op
+        ),
+        Op::Execute(i, q) => prop_assert_eq!(
+            book.execute(i, q),
+            model.execute(i, q),
+            "step {}: {:?}",
+            step,
+            op
+        ),
+        Op::Delete(i) => {
+            prop_assert_eq!(book.delete(i), model.delete(i), "step {}: {:?}", step, op)
+        }
+        Op::Replace(a, b, p, q) => prop_assert_eq!(
+            book.replace(a, b, p, q),
+            model.replace(a, b, p, q),
+            "step {}: {:?}",
+            step,
+            op
+        ),
+    }
+    same(book, model, step, op)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: 512,
@@ -174,14 +217,7 @@ proptest! {
         };
         let mut model = RefBook::new();
         for (step, op) in ops.iter().enumerate() {
-            match *op {
-                Op::Add(i, s, p, q) => prop_assert_eq!(book.add(i, s, p, q), model.add(i, s, p, q), "step {}: {:?}", step, op),
-                Op::Reduce(i, q) => prop_assert_eq!(book.reduce(i, q), model.reduce(i, q), "step {}: {:?}", step, op),
-                Op::Execute(i, q) => prop_assert_eq!(book.execute(i, q), model.execute(i, q), "step {}: {:?}", step, op),
-                Op::Delete(i) => prop_assert_eq!(book.delete(i), model.delete(i), "step {}: {:?}", step, op),
-                Op::Replace(a, b, p, q) => prop_assert_eq!(book.replace(a, b, p, q), model.replace(a, b, p, q), "step {}: {:?}", step, op),
-            }
-            same(&book, &model, step, op)?;
+            apply_and_compare(&mut book, &mut model, step, op)?;
         }
     }
 }
@@ -215,14 +251,7 @@ proptest! {
                 Op::Replace(a, b, p, q) => Op::Replace(a, b, at(p), q),
                 ref other => other.clone(),
             };
-            match op {
-                Op::Add(i, s, p, q) => prop_assert_eq!(book.add(i, s, p, q), model.add(i, s, p, q), "step {}: {:?}", step, op),
-                Op::Reduce(i, q) => prop_assert_eq!(book.reduce(i, q), model.reduce(i, q), "step {}: {:?}", step, op),
-                Op::Execute(i, q) => prop_assert_eq!(book.execute(i, q), model.execute(i, q), "step {}: {:?}", step, op),
-                Op::Delete(i) => prop_assert_eq!(book.delete(i), model.delete(i), "step {}: {:?}", step, op),
-                Op::Replace(a, b, p, q) => prop_assert_eq!(book.replace(a, b, p, q), model.replace(a, b, p, q), "step {}: {:?}", step, op),
-            }
-            same(&book, &model, step, &op)?;
+            apply_and_compare(&mut book, &mut model, step, &op)?;
         }
     }
 }
