@@ -8,7 +8,8 @@
 //! | `tests/visible.rs` | visible | the exercise's own examples |
 //! | `tests/properties.rs` | properties | random add/reduce/execute/delete/replace sequences against a `BTreeMap` book after every step (results, best bid/ask, full depth, orders, FIFO order); random order flow through the engine against a naive matcher (same fills in the same order, same book); small generated sessions and the MIT sample file replayed against the model |
 //! | `tests/stress.rs` | stress | a generated session of over a million messages replays to the model's final books; no allocation per message (book, replay, engine) once warm |
-//! | `benches/replay.rs` | bench | replay ns/message and latency percentiles: the crate under test vs `BTreeMap` books, interleaved over rounds and processes |
+//! | `benches/replay.rs` | bench | replay ns/message and latency percentiles (64 stocks, and 1 stock): the crate under test vs `BTreeMap` books, interleaved over rounds and processes |
+//! | `benches/cachesim.rs` | lab | one replay per kind of book, to run under valgrind (instruction and cache-miss counts) |
 //!
 //! There is no loom stage: a book has one writer and no shared memory.
 

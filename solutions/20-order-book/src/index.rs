@@ -200,8 +200,12 @@ mod tests {
             x ^= x >> 7;
             x ^= x << 17;
             // Ids from a small range, and consecutive ones (what exchanges send).
-            let id = if x % 2 == 0 { x % 64 } else { 1_000 + x % 48 };
-            if x % 3 == 0 {
+            let id = if x.is_multiple_of(2) {
+                x % 64
+            } else {
+                1_000 + x % 48
+            };
+            if x.is_multiple_of(3) {
                 assert_eq!(index.remove(id, &pool), model.remove(&id), "remove {id}");
             } else {
                 index.reserve_one();
