@@ -101,6 +101,8 @@ pub fn run(ws: &Workspace, ids: &[String], no_loom: bool, no_book: bool) -> Resu
                 "--package",
                 "course-testkit",
                 "--package",
+                "course-itch",
+                "--package",
                 "xtask",
             ]))
         });
