@@ -167,7 +167,7 @@ impl NoFences {
                 self.words[1].load(Ordering::Relaxed),
             ];
             let after = self.seq.load(Ordering::Relaxed);
-            if before == after && before % 2 == 0 {
+            if before == after && before.is_multiple_of(2) {
                 return v;
             }
             thread::yield_now();
