@@ -6,9 +6,9 @@
 //! Run with `cargo xtask bench 06-seqlock` (your code) or `... --solution`. Every case is
 //! measured interleaved with the others, round after round, in several processes
 //! (`course_testkit::rounds`), because cross-core figures on a shared machine drift over
-//! seconds and differ from process to process. Pass `loaded` or `idle` to run one of the
-//! two experiments only. Every read is checked (`Snapshot::check`, all 16 words): a torn
-//! read aborts the bench.
+//! seconds and differ from process to process. `--filter loaded` or `--filter idle` runs
+//! one of the two experiments only. Every read is checked (`Snapshot::check`, all 16
+//! words): a torn read aborts the bench.
 
 use std::hint::black_box;
 use std::sync::{Arc, RwLock};

@@ -5,7 +5,7 @@
 //!
 //! Run with `cargo xtask bench 07-rcu-config` (your code) or `... --solution`. Cases are
 //! measured interleaved, round after round, in several processes
-//! (`course_testkit::rounds`). Pass `loaded` or `idle` to run one experiment only.
+//! (`course_testkit::rounds`). `--filter loaded` or `--filter idle` runs one experiment only.
 
 use std::hint::black_box;
 use std::sync::{Arc, RwLock};
