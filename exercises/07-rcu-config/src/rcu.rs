@@ -129,7 +129,6 @@ impl<T> Rcu<T> {
         // back, wait for the other one. How must you read a counter so that a reader who
         // arrives after you looked is guaranteed to see your swap? (`Backoff::snooze`
         // between looks.)
-        let _ = Backoff::new();
         todo!("Rcu::wait_for_grace_period")
     }
 }
@@ -138,7 +137,6 @@ impl<T> Drop for Rcu<T> {
     fn drop(&mut self) {
         // TODO: give back the `Rcu`'s strong reference to the current node. (The stub
         // never creates one, so for now there is nothing to drop.)
-        let _ = Ordering::Relaxed;
     }
 }
 

@@ -63,11 +63,9 @@ impl<T> Words<T> {
 mod words {
     use std::cell::UnsafeCell;
     use std::mem::MaybeUninit;
-    // You will need these two; delete the `allow` once you use them.
-    #[allow(unused_imports)]
+    // You will need these two.
     use std::sync::atomic::Ordering;
 
-    #[allow(unused_imports)]
     use atomic_maybe_uninit::AtomicMaybeUninit;
 
     use super::Words;
