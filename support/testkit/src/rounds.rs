@@ -222,6 +222,12 @@ impl<'a> Experiment<'a> {
                 self.name,
                 String::from_utf8_lossy(&out.stderr)
             );
+            // A child's warnings (e.g. a bench noting that its writer fell behind) go on
+            // to the parent's stderr.
+            let warnings = String::from_utf8_lossy(&out.stderr);
+            if !warnings.trim().is_empty() {
+                eprint!("process {p}: {warnings}");
+            }
             let text = String::from_utf8_lossy(&out.stdout);
             let mut cases = vec![Vec::new(); self.cases.len()];
             for line in text.lines().filter_map(|l| l.strip_prefix("@@round ")) {
