@@ -41,9 +41,7 @@ const PALETTE: [RGBColor; 4] = [
 ];
 
 fn value_text(v: f64) -> String {
-    if v.abs() >= 1000.0 {
-        format!("{:.0}", v)
-    } else if v.abs() >= 100.0 {
+    if v.abs() >= 100.0 {
         format!("{v:.0}")
     } else if v.abs() >= 10.0 {
         format!("{v:.1}")
@@ -71,9 +69,47 @@ fn draw_caption(area: &DrawingArea<SVGBackend<'_>, Shift>, ctx: &Ctx) {
 
 /// A horizontal bar chart, one bar per case, with p25–p75 whiskers.
 pub fn bars(ctx: &Ctx, file: &str, title: &str, unit: &str, bars: &[Bar]) {
+    draw_bars(ctx, file, title, unit, bars, false);
+}
+
+/// The same on a logarithmic axis, for values spanning orders of magnitude.
+pub fn bars_log(ctx: &Ctx, file: &str, title: &str, unit: &str, bars: &[Bar]) {
+    draw_bars(ctx, file, title, &format!("{unit} (log scale)"), bars, true);
+}
+
+fn draw_bars(ctx: &Ctx, file: &str, title: &str, unit: &str, bars: &[Bar], log: bool) {
     if bars.is_empty() {
         return;
     }
+    // On a log axis, plot log10 of every value (bars start at a floor below the smallest).
+    let floor = if log {
+        bars.iter()
+            .map(|b| b.lo.min(b.median))
+            .filter(|v| *v > 0.0)
+            .fold(f64::INFINITY, f64::min)
+            .log10()
+            .floor()
+    } else {
+        0.0
+    };
+    let t = |v: f64| {
+        if log {
+            v.max(1e-300).log10() - floor
+        } else {
+            v
+        }
+    };
+    let shown: Vec<Bar> = bars
+        .iter()
+        .map(|b| Bar {
+            label: b.label.clone(),
+            median: t(b.median),
+            lo: t(b.lo),
+            hi: t(b.hi),
+        })
+        .collect();
+    let originals = bars;
+    let bars = &shown[..];
     let path = ctx.svg_path(file);
     let height = 110 + 34 * bars.len() as u32 + 46;
     let root = SVGBackend::new(&path, (900, height)).into_drawing_area();
@@ -110,7 +146,13 @@ pub fn bars(ctx: &Ctx, file: &str, title: &str, unit: &str, bars: &[Bar]) {
         .configure_mesh()
         .disable_y_mesh()
         .light_line_style(WHITE)
-        .x_label_formatter(&|v| value_text(*v))
+        .x_label_formatter(&|v| {
+            if log {
+                value_text(10f64.powf(*v + floor))
+            } else {
+                value_text(*v)
+            }
+        })
         .x_desc(unit)
         .y_labels(bars.len())
         .y_label_formatter(&|v| match v {
@@ -119,7 +161,7 @@ pub fn bars(ctx: &Ctx, file: &str, title: &str, unit: &str, bars: &[Bar]) {
         })
         .label_style(("sans-serif", 14))
         .draw();
-    for (row, b) in bars.iter().rev().enumerate() {
+    for (row, (b, orig)) in bars.iter().zip(originals).rev().enumerate() {
         let i = row as i32;
         let color = PALETTE[0];
         let _ = chart.draw_series(std::iter::once(Rectangle::new(
@@ -138,7 +180,7 @@ pub fn bars(ctx: &Ctx, file: &str, title: &str, unit: &str, bars: &[Bar]) {
             BLACK.stroke_width(2),
         )));
         let _ = chart.draw_series(std::iter::once(Text::new(
-            value_text(b.median),
+            value_text(orig.median),
             (b.hi.max(b.median) + max * 0.01, SegmentValue::CenterOf(i)),
             ("sans-serif", 13),
         )));

@@ -58,9 +58,11 @@ impl Ctx {
     /// Two lines saying what ran where.
     pub fn header(&self) -> String {
         format!(
-            "machine: {}\nload average at start: {} (other programs running; see `--realtime`)\ncommand: `{}` ({})\n",
+            "machine: {}\nload average at start: {} (other programs running; see `--realtime`)\nplacement probe: one cache line's round trip between the first two cores: {}\ncommand: `{}` ({})\n",
             machine::describe(),
             machine::load_average(),
+            machine::probe_round_trip_ns()
+                .map_or("n/a (one core)".to_string(), |ns| format!("{ns:.0} ns")),
             self.command(),
             machine::today()
         )

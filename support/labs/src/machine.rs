@@ -14,10 +14,11 @@ pub fn describe() -> String {
     if let (Some(family), Some(model)) = (field("cpu family"), field("model")) {
         cpu.push_str(&format!(" (family {family}, model {model})"));
     }
-    let virt = field("flags")
-        .is_some_and(|f| f.split_whitespace().any(|x| x == "hypervisor"))
-        .then_some(", virtual machine")
-        .unwrap_or("");
+    let virt = if field("flags").is_some_and(|f| f.split_whitespace().any(|x| x == "hypervisor")) {
+        ", virtual machine"
+    } else {
+        ""
+    };
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
         .map(|k| format!(", Linux {}", k.trim()))
         .unwrap_or_default();
@@ -61,4 +62,31 @@ pub fn load_average() -> String {
         .ok()
         .and_then(|l| l.split_whitespace().next().map(str::to_string))
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// A quick placement probe: the median round trip, in ns, of one cache line between the
+/// first two cores (a one-word ping-pong, 5 × 2,000 round trips). On virtual machines the
+/// host sometimes runs two vCPUs on the two hyper-threads of one physical core, which makes
+/// every cross-core figure several times smaller while it lasts; this number shows it.
+pub fn probe_round_trip_ns() -> Option<f64> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    if online_cpus() < 2 {
+        return None;
+    }
+    let mut runs: Vec<f64> = (0..5)
+        .map(|_| {
+            let word = crossbeam_utils::CachePadded::new(AtomicU64::new(0));
+            let rtts = 2_000u64;
+            let t = course_testkit::team::run_team(2, true, |t| {
+                for i in 0..rtts {
+                    let want = 2 * i + t as u64;
+                    crate::util::spin_until(|| word.load(Ordering::Acquire) == want);
+                    word.store(want + 1, Ordering::Release);
+                }
+            });
+            t.as_nanos() as f64 / rtts as f64
+        })
+        .collect();
+    runs.sort_by(f64::total_cmp);
+    Some(runs[runs.len() / 2])
 }

@@ -75,7 +75,7 @@ const LABS: &[Lab] = &[
     },
     Lab {
         name: "cas-loop",
-        claim: "under contention a CAS loop costs more than fetch_add and fails often; backoff changes the picture",
+        claim: "under contention a CAS loop costs more than fetch_add and retries; backoff changes the picture",
         chapter: "Compare-and-swap and ABA",
         run: cas_loop::run,
     },
@@ -93,7 +93,7 @@ const LABS: &[Lab] = &[
     },
     Lab {
         name: "prefetch",
-        claim: "an explicit _mm_prefetch (stable) adds little to a random gather that out-of-order execution already overlaps",
+        claim: "does an explicit _mm_prefetch (stable) speed up a random gather? measure before you keep it",
         chapter: "Cache-line engineering",
         run: prefetch::run,
     },
@@ -117,7 +117,7 @@ const LABS: &[Lab] = &[
     },
     Lab {
         name: "wait-strategies",
-        claim: "spinning wakes in ~100 ns; yield costs a syscall; sleep(1ns) and park cost tens of microseconds",
+        claim: "a spinning waiter notices in one line transfer; park costs microseconds; sleep(1ns) costs the timer slack (tens of µs)",
         chapter: "Atomics versus locks; Testing and measuring",
         run: wait_strategies::run,
     },
