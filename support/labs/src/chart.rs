@@ -41,13 +41,7 @@ const PALETTE: [RGBColor; 4] = [
 ];
 
 fn value_text(v: f64) -> String {
-    if v.abs() >= 100.0 {
-        format!("{v:.0}")
-    } else if v.abs() >= 10.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.2}")
-    }
+    course_testkit::rounds::format_value(v)
 }
 
 fn draw_caption(area: &DrawingArea<SVGBackend<'_>, Shift>, ctx: &Ctx) {
@@ -164,13 +158,15 @@ fn draw_bars(ctx: &Ctx, file: &str, title: &str, unit: &str, bars: &[Bar], log: 
     for (row, (b, orig)) in bars.iter().zip(originals).rev().enumerate() {
         let i = row as i32;
         let color = PALETTE[0];
-        let _ = chart.draw_series(std::iter::once(Rectangle::new(
+        let mut bar = Rectangle::new(
             [
                 (0.0, SegmentValue::Exact(i)),
                 (b.median, SegmentValue::Exact(i + 1)),
             ],
             color.mix(0.75).filled(),
-        )));
+        );
+        bar.set_margin(4, 4, 0, 0);
+        let _ = chart.draw_series(std::iter::once(bar));
         // The whisker, at the bar's centre.
         let _ = chart.draw_series(std::iter::once(PathElement::new(
             vec![

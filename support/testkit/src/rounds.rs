@@ -541,6 +541,11 @@ pub fn quantile(values: &[f64], q: f64) -> f64 {
     v[lo] + (v[hi] - v[lo]) * (pos - lo as f64)
 }
 
+/// A value as the tables print it: 3 significant digits or so (`0.81`, `14.7`, `492`).
+pub fn format_value(v: f64) -> String {
+    fmt(v)
+}
+
 fn fmt(v: f64) -> String {
     if v.abs() >= 100.0 {
         format!("{v:.0}")
