@@ -1,7 +1,8 @@
 //! The book's checks in `cargo xtask verify`, beyond "it builds and its code compiles":
 //!
-//! - every internal link and anchor resolves: mdbook-linkcheck2 (the maintained fork of
-//!   mdbook-linkcheck; the original does not work with mdBook 0.5);
+//! - every internal link resolves: mdbook-linkcheck2 (the maintained fork of
+//!   mdbook-linkcheck; the original does not work with mdBook 0.5) for files, and a scan of
+//!   the built pages for `#anchors`, which linkcheck2 does not check;
 //! - the built book renders in headless Chromium: a screenshot of a chapter with diagrams
 //!   is saved in `target/book-check/`, and every figure (`book/src/figures/**.svg`) is
 //!   loaded by the browser and must decode to a picture;
@@ -77,7 +78,73 @@ pub fn links(ws: &Workspace, mdbook: &Path) -> Result<Verdict> {
             "mdbook did not run the linkcheck2 output (is the override honoured?):\n{text}"
         )));
     }
+    // linkcheck2 checks that linked files exist, not that `#anchors` do: check those in
+    // the built pages.
+    let broken = broken_anchors(&out.join("html"));
+    if !broken.is_empty() {
+        return Ok(Err(format!(
+            "links to headings that do not exist:\n{}",
+            broken.join("\n")
+        )));
+    }
     Ok(Ok(()))
+}
+
+/// Every internal link `page.html#anchor` (or `#anchor`) in the built book whose page has
+/// no element with that id, as "from-page: link".
+fn broken_anchors(html: &Path) -> Vec<String> {
+    let mut broken = Vec::new();
+    let mut pages = Vec::new();
+    let mut stack = vec![html.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "html") {
+                pages.push(p);
+            }
+        }
+    }
+    pages.sort();
+    for page in &pages {
+        let name = page.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        // The print page and the sidebar repeat every chapter's links with other ids.
+        if matches!(name, "print.html" | "toc.html" | "404.html") {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(page) else {
+            continue;
+        };
+        for href in text
+            .split("href=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next())
+        {
+            let Some((target, anchor)) = href.split_once('#') else {
+                continue;
+            };
+            if anchor.is_empty() || href.contains("://") || href.starts_with("mailto:") {
+                continue;
+            }
+            let target = target.split('?').next().unwrap_or_default();
+            let file = if target.is_empty() {
+                page.clone()
+            } else {
+                page.parent().unwrap_or(html).join(target)
+            };
+            let Ok(dest) = std::fs::read_to_string(&file) else {
+                continue; // a missing file is linkcheck2's report
+            };
+            if !dest.contains(&format!("id=\"{anchor}\"")) {
+                let from = page.strip_prefix(html).unwrap_or(page);
+                broken.push(format!("{}: {href}", from.display()));
+            }
+        }
+    }
+    broken.sort();
+    broken.dedup();
+    broken
 }
 
 /// The checked build's HTML folder (built by [`links`]).
@@ -121,7 +188,11 @@ fn chromium() -> Result<PathBuf> {
 /// Runs headless Chromium on `url` with `extra` arguments; returns its stdout.
 fn headless(ws: &Workspace, url: &str, extra: &[&str]) -> Result<String> {
     let browser = chromium()?;
-    let profile = out_dir(ws).join("chromium-profile");
+    // A fresh profile per run: a second Chromium on a profile still held by the first (its
+    // helpers can outlive it briefly) hands its work to that one and prints nothing.
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let profile = out_dir(ws).join(format!("chromium-profile-{}-{n}", std::process::id()));
     let out = Command::new(&browser)
         .args([
             "--headless",
@@ -140,6 +211,7 @@ fn headless(ws: &Workspace, url: &str, extra: &[&str]) -> Result<String> {
         .stdin(Stdio::null())
         .output()
         .with_context(|| format!("cannot run {}", browser.display()))?;
+    let _ = std::fs::remove_dir_all(&profile);
     if !out.status.success() {
         bail!(
             "{} failed on {url}:\n{}",
@@ -247,13 +319,15 @@ pub fn renders(ws: &Workspace) -> Result<Verdict> {
 }
 
 /// The book's search finds `word`: mdBook runs the search in `?search=` on page load and
-/// lists the hits in `#searchresults`.
+/// lists the hits in its search-results list.
 pub fn search(ws: &Workspace, word: &str) -> Result<Verdict> {
     let html = html_dir(ws)?;
     let url = format!("{}?search={word}", file_url(&html.join("index.html")));
     let dom = headless(ws, &url, &["--dump-dom", "--virtual-time-budget=5000"])?;
+    // The results list: `<ul id="mdbook-searchresults">` in mdBook 0.5 (`searchresults`
+    // before it).
     let results = dom
-        .split("id=\"searchresults\"")
+        .split("searchresults\">")
         .nth(1)
         .and_then(|s| s.split("</ul>").next())
         .unwrap_or("");
