@@ -344,3 +344,32 @@ pub fn search(ws: &Workspace, word: &str) -> Result<Verdict> {
     }
     Ok(Ok(()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_links_to_missing_headings_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let html = dir.path();
+        std::fs::create_dir(html.join("concepts")).unwrap();
+        std::fs::write(
+            html.join("concepts/a.html"),
+            r##"<h2 id="here">x</h2><a href="#here">ok</a><a href="#gone">bad</a>
+               <a href="b.html#there">ok</a><a href="b.html#nowhere">bad</a>
+               <a href="https://example.com/#x">web</a><a href="missing.html#x">file</a>"##,
+        )
+        .unwrap();
+        std::fs::write(html.join("concepts/b.html"), r#"<h2 id="there">y</h2>"#).unwrap();
+        // The print page repeats everything; it is not checked.
+        std::fs::write(html.join("print.html"), r##"<a href="#gone">x</a>"##).unwrap();
+        assert_eq!(
+            broken_anchors(html),
+            vec![
+                "concepts/a.html: #gone".to_string(),
+                "concepts/a.html: b.html#nowhere".to_string()
+            ]
+        );
+    }
+}
