@@ -19,6 +19,7 @@ mod ctx;
 mod machine;
 mod util;
 
+mod address_reuse;
 mod aliasing_4k;
 mod batching;
 mod cas_loop;
@@ -30,6 +31,7 @@ mod noise;
 mod ordering_cost;
 mod ping_pong;
 mod prefetch;
+mod stalled_reader;
 mod store_buffering;
 mod wait_strategies;
 
@@ -80,6 +82,12 @@ const LABS: &[Lab] = &[
         run: cas_loop::run,
     },
     Lab {
+        name: "address-reuse",
+        claim: "the allocator hands a just-freed address straight back: why ABA happens in practice",
+        chapter: "Compare-and-swap and ABA",
+        run: address_reuse::run,
+    },
+    Lab {
         name: "false-sharing",
         claim: "two counters closer than a cache line slow each other down; 64 and 128 bytes apart they do not",
         chapter: "Cache-line engineering",
@@ -108,6 +116,12 @@ const LABS: &[Lab] = &[
         claim: "an outermost crossbeam-epoch pin costs about one SeqCst fence; a nested pin a few ns",
         chapter: "Memory reclamation",
         run: epoch_pin::run,
+    },
+    Lab {
+        name: "stalled-reader",
+        claim: "with epochs, one stalled pinned thread stops all reclamation: garbage grows without bound",
+        chapter: "Memory reclamation",
+        run: stalled_reader::run,
     },
     Lab {
         name: "locks",
