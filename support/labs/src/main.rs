@@ -20,6 +20,7 @@ mod machine;
 mod util;
 
 mod address_reuse;
+mod affinity;
 mod aliasing_4k;
 mod batching;
 mod cas_loop;
@@ -134,6 +135,12 @@ const LABS: &[Lab] = &[
         claim: "a spinning waiter notices in one line transfer; park costs microseconds; sleep(1ns) costs the timer slack (tens of µs)",
         chapter: "Atomics versus locks; Testing and measuring",
         run: wait_strategies::run,
+    },
+    Lab {
+        name: "affinity",
+        claim: "what the machine offers (NUMA nodes, isolated CPUs), whether pinning takes, and what it changes for a handoff",
+        chapter: "NUMA, affinity and isolation",
+        run: affinity::run,
     },
     Lab {
         name: "noise",
