@@ -7,16 +7,12 @@
 //! and the thread must then actually run there). Then it measures a one-line ping-pong with
 //! both threads pinned to different cores and with both left to the scheduler.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use course_testkit::pin;
 use course_testkit::rounds::{Better, is_child};
-use course_testkit::team::run_team;
-use crossbeam_utils::CachePadded;
 
 use crate::chart;
 use crate::ctx::Ctx;
-use crate::util::spin_until;
+use crate::ping_pong::one_word;
 
 fn sys(path: &str) -> String {
     std::fs::read_to_string(path)
@@ -67,20 +63,6 @@ fn facts() {
     println!();
 }
 
-fn ping_pong(rtts: u64, pinned: bool) -> f64 {
-    let word = CachePadded::new(AtomicU64::new(0));
-    let t = run_team(2, pinned, |t| {
-        for i in 0..rtts {
-            let want = 2 * i + t as u64;
-            // spin_until yields after a while, so two unpinned threads that the scheduler
-            // put on one core still make progress.
-            spin_until(|| word.load(Ordering::Acquire) == want);
-            word.store(want + 1, Ordering::Release);
-        }
-    });
-    t.as_nanos() as f64 / rtts as f64
-}
-
 pub fn run(ctx: &Ctx) {
     if !is_child() {
         facts();
@@ -92,9 +74,9 @@ pub fn run(ctx: &Ctx) {
             "ns per round trip",
             Better::Lower,
         )
-        .case("pinned to two different cores", move || ping_pong(n, true))
+        .case("pinned to two different cores", move || one_word(n, true))
         .case("not pinned (the scheduler decides)", move || {
-            ping_pong(n, false)
+            one_word(n, false)
         })
         .run();
     if let Some(r) = report {

@@ -69,23 +69,11 @@ pub fn load_average() -> String {
 /// host sometimes runs two vCPUs on the two hyper-threads of one physical core, which makes
 /// every cross-core figure several times smaller while it lasts; this number shows it.
 pub fn probe_round_trip_ns() -> Option<f64> {
-    use std::sync::atomic::{AtomicU64, Ordering};
     if online_cpus() < 2 {
         return None;
     }
     let mut runs: Vec<f64> = (0..5)
-        .map(|_| {
-            let word = crossbeam_utils::CachePadded::new(AtomicU64::new(0));
-            let rtts = 2_000u64;
-            let t = course_testkit::team::run_team(2, true, |t| {
-                for i in 0..rtts {
-                    let want = 2 * i + t as u64;
-                    crate::util::spin_until(|| word.load(Ordering::Acquire) == want);
-                    word.store(want + 1, Ordering::Release);
-                }
-            });
-            t.as_nanos() as f64 / rtts as f64
-        })
+        .map(|_| crate::ping_pong::one_word(2_000, true))
         .collect();
     runs.sort_by(f64::total_cmp);
     Some(runs[runs.len() / 2])

@@ -16,14 +16,16 @@ use crate::chart;
 use crate::ctx::Ctx;
 use crate::util::spin_until;
 
-/// Round trips through one shared word; returns ns per round trip.
-fn one_word(rtts: u64) -> f64 {
+/// Round trips through one shared word, with the two threads pinned to two cores or left
+/// to the scheduler; returns ns per round trip. (Also the labs' placement probe.)
+pub fn one_word(rtts: u64, pinned: bool) -> f64 {
     let word = CachePadded::new(AtomicU64::new(0));
-    let t = run_team(2, true, |t| {
+    let t = run_team(2, pinned, |t| {
         for i in 0..rtts {
             // Thread 0 waits for 2i and writes 2i+1; thread 1 waits for 2i+1, writes 2i+2.
             // Acquire/Release: each turn hands the "ball" over; nothing else is published,
-            // so this is the pattern's cost, not an ordering's.
+            // so this is the pattern's cost, not an ordering's. (spin_until yields after a
+            // while, so two unpinned threads on one core still make progress.)
             let want = 2 * i + t as u64;
             spin_until(|| word.load(Ordering::Acquire) == want);
             word.store(want + 1, Ordering::Release);
@@ -64,7 +66,7 @@ pub fn run(ctx: &Ctx) {
     let n = ctx.size(50_000, 1_000) as u64;
     let report = ctx
         .experiment("ping-pong round trip", "ns per round trip", Better::Lower)
-        .case("one line (one shared word)", move || one_word(n))
+        .case("one line (one shared word)", move || one_word(n, true))
         .case("two lines (a flag each, padded)", move || {
             two_flags(n, true)
         })
