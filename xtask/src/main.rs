@@ -6,10 +6,12 @@
 
 mod bench;
 mod book;
+mod bookcheck;
 mod cargo;
 mod catalogue;
 mod check;
 mod hint;
+mod lab;
 mod list;
 mod new;
 mod reset;
@@ -102,6 +104,21 @@ enum Command {
         #[arg(long, default_value_t = 3000)]
         port: u16,
     },
+    /// Runs one of the book's labs (a measured claim of Part I), or lists them.
+    Lab {
+        /// The lab (e.g. `store-buffering`); none lists every lab.
+        name: Option<String>,
+        /// A fast, rough run (few rounds, one process): proves the lab works.
+        #[arg(long)]
+        quick: bool,
+        /// Runs the lab's threads at real-time priority (SCHED_FIFO; needs root or
+        /// CAP_SYS_NICE), so that other programs on a busy machine do not preempt them.
+        #[arg(long)]
+        realtime: bool,
+        /// Writes the charts into book/src/figures/labs (maintainers) instead of target/labs.
+        #[arg(long)]
+        publish: bool,
+    },
     /// (maintainers) Proves the kit: fmt, clippy, every solution passes, every stub fails,
     /// the book builds and its code compiles, the catalogue agrees with the folders.
     Verify {
@@ -178,6 +195,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             no_loom,
             no_book,
         } => verify::run(&ws, &ids, no_loom, no_book),
+        Command::Lab {
+            name,
+            quick,
+            realtime,
+            publish,
+        } => lab::run(&ws, name.as_deref(), quick, realtime, publish),
         Command::New { id, tier, title } => new::run(&ws, &id, &tier, title.as_deref()),
     }
 }
