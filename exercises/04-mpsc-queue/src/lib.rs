@@ -1,64 +1,27 @@
-//! Exercise 04-mpsc-queue: MPSC queue: Michael–Scott links, epochs and tags.
+//! Exercise 04: a linked multi-producer single-consumer queue, with epoch-based memory
+//! reclamation, and tagged pointers.
 //!
-//! (Scaffolded by `cargo xtask new`: a one-shot mailbox. Replace it with your exercise,
-//! keeping the shape: doc comments on every public item, `todo!()` bodies, `// TODO`
-//! where the learner works.)
+//! Read the chapter first: `cargo xtask book --open`, then "04 MPSC queue".
 //!
-//! One thread publishes a value once; other threads read it once it is there. Check your
-//! work with `cargo xtask check 04-mpsc-queue`.
+//! You build:
+//!
+//! 1. [`queue()`]: a Michael–Scott style linked queue on `AtomicPtr` for many producers and
+//!    one consumer. Producers append with compare-and-swap; the consumer takes from the
+//!    front; nodes the consumer unlinks are freed through crossbeam-epoch, because a
+//!    producer may still be reading one (in `src/queue.rs`).
+//! 2. [`TaggedPtr`] and [`AtomicTaggedPtr`]: a pointer with a small counter in its spare
+//!    low bits, the classic defence against the ABA problem (in `src/tagged.rs`).
+//!
+//! Check your work with `cargo xtask check 04-mpsc-queue`; ask for a hint with
+//! `cargo xtask hint 04-mpsc-queue`.
 
 #![warn(missing_docs)]
+// The stub compiles before you have written anything; this keeps the compiler quiet about
+// the fields you have not used yet. Delete it when you are done.
 #![allow(dead_code)]
 
-use course_sync::atomic::{AtomicU8, Ordering};
-use course_sync::cell::UnsafeCell;
+pub mod queue;
+pub mod tagged;
 
-const EMPTY: u8 = 0;
-const WRITING: u8 = 1;
-const READY: u8 = 2;
-
-/// A one-shot mailbox for a `u64`.
-#[derive(Debug)]
-pub struct Mailbox {
-    state: AtomicU8,
-    value: UnsafeCell<u64>,
-}
-
-// SAFETY: `value` is written by the one thread that won the EMPTY -> WRITING transition,
-// and read only after READY is observed with Acquire (which the writer stores with
-// Release after writing), so no access to it races.
-unsafe impl Sync for Mailbox {}
-
-impl Default for Mailbox {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Mailbox {
-    /// An empty mailbox.
-    pub fn new() -> Self {
-        Self {
-            state: AtomicU8::new(EMPTY),
-            value: UnsafeCell::new(0),
-        }
-    }
-
-    /// Publishes `value`.
-    ///
-    /// # Panics
-    ///
-    /// If a value was already published.
-    pub fn publish(&self, value: u64) {
-        // TODO: claim the mailbox (EMPTY -> WRITING), write the value, then mark it READY
-        // so that a reader who sees READY also sees the value.
-        let _ = (value, Ordering::Relaxed, WRITING, READY);
-        todo!("Mailbox::publish")
-    }
-
-    /// The published value, or `None` if there is none yet.
-    pub fn read(&self) -> Option<u64> {
-        // TODO
-        todo!("Mailbox::read")
-    }
-}
+pub use queue::{Consumer, Producer, queue};
+pub use tagged::{AtomicTaggedPtr, TaggedPtr};

@@ -1,6 +1,17 @@
-//! Grader for exercise 04-mpsc-queue (MPSC queue: Michael–Scott links, epochs and tags).
+//! Grader for exercise 04 (MPSC queue).
 //!
-//! The tests in `tests/` judge the crate under test, re-exported here as [`imp`].
+//! The tests in `tests/` judge the crate under test, which is re-exported here as [`imp`]:
+//! the learner's `mpsc-queue` with the `exercise` feature, the reference
+//! `mpsc-queue-solution` with `solution`.
+//!
+//! | file | stage | what it checks |
+//! |---|---|---|
+//! | `tests/visible.rs` | visible | the exercise's own examples |
+//! | `tests/properties.rs` | properties | random push/pop sequences against a `VecDeque` model; drops after the consumer is gone; concurrent producers with per-producer FIFO; `TaggedPtr` packing, wrapping, alignment and a scripted ABA; `Send`/`Sync` bounds |
+//! | `tests/loom.rs` | loom | 2 producers and 1 consumer in every interleaving (crossbeam-epoch itself runs under loom): FIFO per producer, nothing lost or duplicated, values published before they are read, drops exactly once; a tagged free list survives the ABA interleaving that breaks the untagged one |
+//! | `tests/stress.rs` | stress | many producers, one consumer, within a deadline: conservation and per-producer FIFO; drop counting with the consumer dropped mid-stream |
+//! | `benches/mpsc_queue.rs` | bench | single-threaded costs (criterion) against `SegQueue`, `std::sync::mpsc`, crossbeam-channel |
+//! | `benches/mpsc_threads.rs` | bench | 1 and 2 producers into 1 consumer, interleaved rounds in several processes |
 
 #[cfg(feature = "solution")]
 pub use mpsc_queue_solution as imp;

@@ -1,79 +1,42 @@
-//! Reference solution for exercise 04-mpsc-queue: MPSC queue: Michael–Scott links, epochs and tags.
+//! Reference solution for exercise 04: a linked multi-producer single-consumer queue.
 //!
-//! (Scaffolded by `cargo xtask new`: a one-shot mailbox.)
+//! Any number of threads push; one thread pops. The queue is a singly linked list in the
+//! style of Michael and Scott (PODC 1996): a dummy node at the front, producers append at
+//! the back with compare-and-swap, and a shared `tail` pointer that may lag one node behind
+//! the real end. Michael and Scott's queue is multi-producer *multi*-consumer; with one
+//! consumer, the consumer's end needs no CAS at all, but the producers' end is theirs
+//! unchanged, and so is its hardest problem: **when may a node be freed?**
 //!
-//! # Invariant
+//! A producer reads `tail` and then dereferences it. Between the two, the consumer may pop
+//! past that node and, if it freed it at once, the producer would read freed memory. The
+//! [`queue`] module fixes this with epoch-based reclamation (crossbeam-epoch): the consumer
+//! *retires* a node instead of freeing it, and crossbeam frees it only once every thread
+//! that might still hold it has left its critical section. The module docs state the
+//! invariants; the chapter shows the interleaving.
 //!
-//! `value` is written only by the thread that moved `state` from EMPTY to WRITING, and
-//! read only by threads that saw `state == READY` with an Acquire load; the writer stores
-//! READY with Release after writing `value`. Release/Acquire on `state` therefore orders
-//! the write of `value` before every read of it.
+//! The [`tagged`] module is the other classic tool: a pointer with a counter in its spare
+//! low bits, so that one CAS detects an A→B→A change (the ABA problem). With epochs a node
+//! cannot be freed and reused while a thread holds it, so the queue does not need tags; the
+//! chapter shows the free list where they are needed, and why a few bits only make ABA
+//! unlikely.
+//!
+//! # API
+//!
+//! - [`queue()`] returns a [`Producer`] (`Clone + Send + Sync`) and a [`Consumer`] (`Send`).
+//! - [`Producer::push`] appends; lock-free.
+//! - [`Consumer::pop`] takes the oldest item or returns `None`; wait-free apart from the
+//!   epoch pin.
+//! - Items still queued when the consumer is dropped are dropped then; items pushed after
+//!   that are dropped by the push (or, when they race with the drop, when the last
+//!   producer is dropped). Each exactly once.
+//! - [`TaggedPtr`] and [`AtomicTaggedPtr`]: pointer plus tag, packed with the
+//!   strict-provenance APIs.
 
 #![warn(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
 
-use course_sync::atomic::{AtomicU8, Ordering};
-use course_sync::cell::UnsafeCell;
+pub mod queue;
+pub mod tagged;
 
-const EMPTY: u8 = 0;
-const WRITING: u8 = 1;
-const READY: u8 = 2;
-
-/// A one-shot mailbox for a `u64`.
-#[derive(Debug)]
-pub struct Mailbox {
-    state: AtomicU8,
-    value: UnsafeCell<u64>,
-}
-
-// SAFETY: `value` is written by the one thread that won the EMPTY -> WRITING transition,
-// and read only after READY is observed with Acquire (which the writer stores with
-// Release after writing), so no access to it races.
-unsafe impl Sync for Mailbox {}
-
-impl Default for Mailbox {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Mailbox {
-    /// An empty mailbox.
-    pub fn new() -> Self {
-        Self {
-            state: AtomicU8::new(EMPTY),
-            value: UnsafeCell::new(0),
-        }
-    }
-
-    /// Publishes `value`.
-    ///
-    /// # Panics
-    ///
-    /// If a value was already published.
-    pub fn publish(&self, value: u64) {
-        // Relaxed: winning the claim publishes nothing; it only makes this thread the one
-        // writer of `value`. The Release store below does the publishing.
-        let claimed = self
-            .state
-            .compare_exchange(EMPTY, WRITING, Ordering::Relaxed, Ordering::Relaxed);
-        assert!(claimed.is_ok(), "Mailbox::publish called twice");
-        // SAFETY: only the thread that won the claim writes, and no reader reads before
-        // READY (stored below), so this write races with nothing.
-        self.value.with_mut(|p| unsafe { *p = value });
-        // Release: pairs with the Acquire load in `read`; a reader that sees READY sees the
-        // value written above.
-        self.state.store(READY, Ordering::Release);
-    }
-
-    /// The published value, or `None` if there is none yet.
-    pub fn read(&self) -> Option<u64> {
-        // Acquire: pairs with the Release store in `publish`.
-        if self.state.load(Ordering::Acquire) == READY {
-            // SAFETY: READY was stored after the only write, and the Acquire load orders
-            // that write before this read.
-            Some(self.value.with(|p| unsafe { *p }))
-        } else {
-            None
-        }
-    }
-}
+pub use queue::{Consumer, Producer, queue};
+pub use tagged::{AtomicTaggedPtr, TaggedPtr};
