@@ -89,7 +89,10 @@ pub fn build_tests(ws: &Workspace, build: &Build, pb: &ProgressBar) -> Result<Bu
     }
     if build.loom {
         let inherited = std::env::var("RUSTFLAGS").unwrap_or_default();
-        cmd.env("RUSTFLAGS", loom_rustflags(&inherited, &build.loom_rustflags));
+        cmd.env(
+            "RUSTFLAGS",
+            loom_rustflags(&inherited, &build.loom_rustflags),
+        );
         cmd.env(
             "CARGO_TARGET_DIR",
             loom_target_dir(&ws.target_dir(), &build.loom_rustflags),
@@ -212,11 +215,13 @@ pub fn loom_target_dir(target: &Path, extra: &[String]) -> PathBuf {
     let mut name = String::from("loom");
     for flag in extra {
         name.push('-');
-        name.extend(
-            flag.trim_start_matches('-')
-                .chars()
-                .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }),
-        );
+        name.extend(flag.trim_start_matches('-').chars().map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        }));
     }
     target.join(name)
 }
@@ -237,7 +242,10 @@ mod tests {
     fn loom_flags_keep_the_environment_and_add_the_exercise_flags() {
         assert_eq!(loom_rustflags("", &[]), "--cfg loom");
         assert_eq!(
-            loom_rustflags(" -C target-cpu=native ", &["--cfg".into(), "crossbeam_loom".into()]),
+            loom_rustflags(
+                " -C target-cpu=native ",
+                &["--cfg".into(), "crossbeam_loom".into()]
+            ),
             "-C target-cpu=native --cfg loom --cfg crossbeam_loom"
         );
     }

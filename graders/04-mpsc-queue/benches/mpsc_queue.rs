@@ -67,17 +67,20 @@ fn bursts(c: &mut Criterion) {
     let mut g = c.benchmark_group(format!("burst of {BURST}, 1 thread"));
     g.throughput(Throughput::Elements(BURST));
 
-    g.bench_function(BenchmarkId::new(format!("{UNDER_TEST}: queue"), BURST), |b| {
-        let (tx, mut rx) = imp::queue::<u64>();
-        b.iter(|| {
-            for i in 0..BURST {
-                tx.push(black_box(i));
-            }
-            for _ in 0..BURST {
-                black_box(rx.pop());
-            }
-        });
-    });
+    g.bench_function(
+        BenchmarkId::new(format!("{UNDER_TEST}: queue"), BURST),
+        |b| {
+            let (tx, mut rx) = imp::queue::<u64>();
+            b.iter(|| {
+                for i in 0..BURST {
+                    tx.push(black_box(i));
+                }
+                for _ in 0..BURST {
+                    black_box(rx.pop());
+                }
+            });
+        },
+    );
     #[cfg(feature = "reference")]
     g.bench_function(BenchmarkId::new("reference: queue", BURST), |b| {
         let (tx, mut rx) = mpsc_queue_grader::reference::queue::<u64>();

@@ -141,7 +141,11 @@ fn throughput<Q: Mpsc>(producers: usize, per_producer: u64, pinned: bool) -> f64
             }
             black_box(sum);
         } else {
-            let tx = txs[i - 1].lock().unwrap().take().expect("one producer each");
+            let tx = txs[i - 1]
+                .lock()
+                .unwrap()
+                .take()
+                .expect("one producer each");
             for v in 0..per_producer {
                 Q::push(&tx, v);
             }
@@ -175,7 +179,17 @@ fn experiment(name: &str, producers: usize, per_producer: u64, pinned: bool) {
 
 fn main() {
     // Two threads, one per core, pinned.
-    experiment("1 producer → 1 consumer (pinned, 1 per core)", 1, 1_000_000, true);
+    experiment(
+        "1 producer → 1 consumer (pinned, 1 per core)",
+        1,
+        1_000_000,
+        true,
+    );
     // Three threads on two cores: oversubscribed, so unpinned and left to the scheduler.
-    experiment("2 producers → 1 consumer (3 threads on 2 cores)", 2, 500_000, false);
+    experiment(
+        "2 producers → 1 consumer (3 threads on 2 cores)",
+        2,
+        500_000,
+        false,
+    );
 }

@@ -5,6 +5,14 @@
 //! in crossbeam's own CI; `course.toml` passes the flag through `loom-rustflags`), so the
 //! pins, fences and deferred frees of the reclamation scheme are part of every model.
 //!
+//! loom tracks atomics and cells, not the heap, so a node freed too early would go
+//! unnoticed if its bytes stayed as they were. The poisoning allocator below overwrites
+//! every freed block and keeps it out of circulation for a while: a producer that follows
+//! a pointer to a freed node then reads poison, and the model fails (often inside loom,
+//! which finds a garbage atomic where the node's `next` was). If a model here fails with an
+//! error from loom's internals, suspect a node freed while another thread could still
+//! reach it.
+//!
 //! Compiled only under `--cfg loom` (`cargo xtask check` builds it that way).
 #![cfg(loom)]
 
@@ -17,8 +25,12 @@ compile_error!(
 use course_sync::atomic::{AtomicPtr, Ordering};
 use course_sync::sync::Arc;
 use course_sync::{model, thread};
+use course_testkit::alloc::PoisoningAllocator;
 use course_testkit::drops::DropTracker;
 use mpsc_queue_grader::imp::{AtomicTaggedPtr, Consumer, TaggedPtr, queue};
+
+#[global_allocator]
+static ALLOC: PoisoningAllocator = PoisoningAllocator;
 
 /// Pops until `n` items have come out, yielding to the model while the queue is empty.
 fn pop_n<T>(rx: &mut Consumer<T>, n: usize) -> Vec<T> {
@@ -48,7 +60,11 @@ fn two_producers_one_consumer_lose_nothing_and_keep_order() {
         p0.join().unwrap();
         p1.join().unwrap();
         let from0: Vec<u8> = got.iter().filter(|v| v.0 == 0).map(|v| v.1).collect();
-        assert_eq!(from0, [0, 1], "producer 0's items out of order or lost: {got:?}");
+        assert_eq!(
+            from0,
+            [0, 1],
+            "producer 0's items out of order or lost: {got:?}"
+        );
         assert_eq!(got.iter().filter(|v| **v == (1, 0)).count(), 1, "{got:?}");
         assert_eq!(rx.pop(), None, "an item came out twice");
     });

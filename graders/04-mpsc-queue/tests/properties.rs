@@ -19,12 +19,19 @@ use proptest::prelude::*;
 #[derive(Debug, Clone)]
 enum Op {
     /// Push the value through producer handle `handle % handles`.
-    Push { handle: usize, value: u32 },
+    Push {
+        handle: usize,
+        value: u32,
+    },
     Pop,
     /// Clone producer handle `handle % handles`.
-    CloneProducer { handle: usize },
+    CloneProducer {
+        handle: usize,
+    },
     /// Drop producer handle `handle % handles` (if more than one is left).
-    DropProducer { handle: usize },
+    DropProducer {
+        handle: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -171,7 +178,10 @@ fn the_ends_are_send_and_sync_and_work_across_threads() {
     assert_send::<Producer<String>>();
     assert_sync::<Producer<String>>();
     assert_send::<Consumer<String>>();
-    assert!(SendProbe::<Producer<String>>::SEND, "the probe itself works");
+    assert!(
+        SendProbe::<Producer<String>>::SEND,
+        "the probe itself works"
+    );
     // `AtomicPtr<T>` is `Send + Sync` for every `T`; the queue must not inherit that for a
     // `T` that may not cross threads.
     assert!(

@@ -192,12 +192,8 @@ impl<T: Send> Producer<T> {
             // Acquire on failure: we are about to swing `tail` to the node someone else
             // linked, and our Release swing must carry their publication on to the
             // producers that will dereference it.
-            match next.compare_exchange(
-                ptr::null_mut(),
-                node,
-                Ordering::Release,
-                Ordering::Acquire,
-            ) {
+            match next.compare_exchange(ptr::null_mut(), node, Ordering::Release, Ordering::Acquire)
+            {
                 Ok(_) => {
                     // Linked: the push is done (linearised at the CAS above). Swing `tail`
                     // to our node; if this fails, someone already helped, which is fine.
@@ -281,12 +277,10 @@ impl<T> Consumer<T> {
             // Release: a producer's Acquire tail load that reads `next` from here will
             // dereference it; this carries the producer's publication of `next` (which we
             // acquired above) on to it. Relaxed on failure: someone else swung it.
-            let _ = self.shared.tail.compare_exchange(
-                head,
-                next,
-                Ordering::Release,
-                Ordering::Relaxed,
-            );
+            let _ =
+                self.shared
+                    .tail
+                    .compare_exchange(head, next, Ordering::Release, Ordering::Relaxed);
         }
         // SAFETY: `head` is now unreachable from `head` (we moved past it) and from `tail`
         // (checked above), so no thread that pins from now on can find it; threads that
