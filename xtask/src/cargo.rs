@@ -25,11 +25,8 @@ pub struct Build {
     /// Test targets (`tests/<name>.rs`) to build.
     pub tests: Vec<String>,
     pub release: bool,
-    /// A loom build: `--cfg loom` plus [`loom_rustflags`](Self::loom_rustflags),
-    /// optimised, in [`loom_target_dir`].
+    /// A loom build: `--cfg loom`, optimised, in `target/loom`.
     pub loom: bool,
-    /// Extra `RUSTFLAGS` for a loom build (the catalogue's `loom-rustflags`).
-    pub loom_rustflags: Vec<String>,
     pub timeout: Duration,
 }
 
@@ -88,15 +85,13 @@ pub fn build_tests(ws: &Workspace, build: &Build, pb: &ProgressBar) -> Result<Bu
         cmd.arg("--release");
     }
     if build.loom {
-        let inherited = std::env::var("RUSTFLAGS").unwrap_or_default();
-        cmd.env(
-            "RUSTFLAGS",
-            loom_rustflags(&inherited, &build.loom_rustflags),
-        );
-        cmd.env(
-            "CARGO_TARGET_DIR",
-            loom_target_dir(&ws.target_dir(), &build.loom_rustflags),
-        );
+        let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
+        if !flags.is_empty() {
+            flags.push(' ');
+        }
+        flags.push_str("--cfg loom");
+        cmd.env("RUSTFLAGS", flags);
+        cmd.env("CARGO_TARGET_DIR", ws.target_dir().join("loom"));
     }
     cmd.env("CARGO_TERM_COLOR", "never")
         .env("CARGO_TERM_PROGRESS_WHEN", "never")
@@ -195,72 +190,10 @@ pub fn build_tests(ws: &Workspace, build: &Build, pb: &ProgressBar) -> Result<Bu
     })
 }
 
-/// The `RUSTFLAGS` of a loom build: whatever the environment had, `--cfg loom`, then the
-/// exercise's extra flags.
-pub fn loom_rustflags(inherited: &str, extra: &[String]) -> String {
-    let mut flags: Vec<&str> = inherited.split_whitespace().collect();
-    flags.extend(["--cfg", "loom"]);
-    flags.extend(extra.iter().map(String::as_str));
-    flags.join(" ")
-}
-
-/// Where a loom build goes: `target/loom` for plain `--cfg loom`, and a directory named
-/// after the extra flags otherwise (`--cfg crossbeam_loom` -> `target/loom-cfg-crossbeam_loom`).
-/// Cargo rebuilds every dependency when `RUSTFLAGS` change, so builds with different flags
-/// sharing one directory would keep invalidating each other.
-pub fn loom_target_dir(target: &Path, extra: &[String]) -> PathBuf {
-    if extra.is_empty() {
-        return target.join("loom");
-    }
-    let mut name = String::from("loom");
-    for flag in extra {
-        name.push('-');
-        name.extend(flag.trim_start_matches('-').chars().map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        }));
-    }
-    target.join(name)
-}
-
 fn relative(root: &Path, file: &Path) -> PathBuf {
     if file.is_absolute() {
         file.strip_prefix(root).unwrap_or(file).to_path_buf()
     } else {
         file.to_path_buf()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn loom_flags_keep_the_environment_and_add_the_exercise_flags() {
-        assert_eq!(loom_rustflags("", &[]), "--cfg loom");
-        assert_eq!(
-            loom_rustflags(
-                " -C target-cpu=native ",
-                &["--cfg".into(), "crossbeam_loom".into()]
-            ),
-            "-C target-cpu=native --cfg loom --cfg crossbeam_loom"
-        );
-    }
-
-    #[test]
-    fn loom_builds_with_other_flags_get_their_own_target_dir() {
-        let t = Path::new("/r/target");
-        assert_eq!(loom_target_dir(t, &[]), Path::new("/r/target/loom"));
-        assert_eq!(
-            loom_target_dir(t, &["--cfg".into(), "crossbeam_loom".into()]),
-            Path::new("/r/target/loom-cfg-crossbeam_loom")
-        );
-        assert_eq!(
-            loom_target_dir(t, &["--cfg".into(), "feature=\"x\"".into()]),
-            Path::new("/r/target/loom-cfg-feature__x_")
-        );
     }
 }

@@ -36,16 +36,7 @@
 //! hints = ["gentle", "...", "explicit"]
 //! timeouts = { stress = 300 }         # optional, overrides [defaults]
 //! loom-preemptions = 3                # optional, overrides [defaults]
-//! loom-rustflags = "--cfg crossbeam_loom"  # optional, see below
 //! ```
-//!
-//! `loom-rustflags` adds compiler flags to the loom build only, after the `--cfg loom` that
-//! every loom build gets. It exists for dependencies that have a loom mode of their own
-//! behind another cfg: crossbeam-epoch runs its pins and deferred frees under loom with
-//! `--cfg crossbeam_loom` (plus its `loom` feature, which the exercise's crates enable
-//! under that cfg), so that the model checks the reclamation scheme too. Loom builds with
-//! extra flags get a target directory of their own (see `cargo::loom_target_dir`), so they
-//! never invalidate the plain loom build of the other exercises.
 
 use std::fmt;
 use std::ops::Range;
@@ -186,9 +177,6 @@ pub struct Exercise {
     #[serde(default)]
     pub timeouts: TimeoutOverrides,
     pub loom_preemptions: Option<u32>,
-    /// Extra `RUSTFLAGS` for the loom build only (whitespace-separated), e.g.
-    /// `"--cfg crossbeam_loom"`.
-    pub loom_rustflags: Option<Spanned<String>>,
 }
 
 fn default_files() -> Vec<String> {
@@ -265,14 +253,6 @@ impl Exercise {
 
     pub fn loom_preemptions(&self, defaults: &Defaults) -> u32 {
         self.loom_preemptions.unwrap_or(defaults.loom_preemptions)
-    }
-
-    /// The extra loom `RUSTFLAGS`, split on whitespace (empty if none are given).
-    pub fn loom_rustflags(&self) -> Vec<String> {
-        self.loom_rustflags
-            .as_ref()
-            .map(|f| f.get_ref().split_whitespace().map(str::to_string).collect())
-            .unwrap_or_default()
     }
 }
 
@@ -442,24 +422,6 @@ impl Catalogue {
                     ),
                 );
             }
-            if let Some(flags) = &ex.loom_rustflags {
-                if !ex.loom {
-                    return err(
-                        flags.span(),
-                        format!(
-                            "field `loom-rustflags` of exercise `{id}`: given but `loom = false`"
-                        ),
-                    );
-                }
-                if flags.get_ref().trim().is_empty() {
-                    return err(
-                        flags.span(),
-                        format!(
-                            "field `loom-rustflags` of exercise `{id}`: empty; remove the field or name the flags"
-                        ),
-                    );
-                }
-            }
             if ex.files.is_empty() {
                 return Err(locate(
                     file,
@@ -601,36 +563,6 @@ hints = ["a", "b"]
         assert_eq!(c.find("atomic-counter").unwrap().id(), "01-atomic-counter");
         let err = c.find("01-atomic-countr").unwrap_err().to_string();
         assert!(err.contains("Did you mean `01-atomic-counter`"), "{err}");
-    }
-
-    #[test]
-    fn loom_rustflags_are_optional_and_split() {
-        let c = parse(GOOD).unwrap();
-        assert!(c.exercises[0].loom_rustflags().is_empty());
-        let text = GOOD.replace(
-            "hints = [",
-            "loom-rustflags = \"--cfg crossbeam_loom  --cfg foo\"\nhints = [",
-        );
-        let c = parse(&text).unwrap();
-        assert_eq!(
-            c.exercises[0].loom_rustflags(),
-            ["--cfg", "crossbeam_loom", "--cfg", "foo"]
-        );
-    }
-
-    #[test]
-    fn loom_rustflags_need_a_loom_model() {
-        let text = GOOD
-            .replace("loom = true", "loom = false")
-            .replace("loom = 1,", "loom = 0,")
-            .replace(
-                "hints = [",
-                "loom-rustflags = \"--cfg crossbeam_loom\"\nhints = [",
-            );
-        let e = parse(&text).unwrap_err();
-        assert!(e.message.contains("loom-rustflags"), "{e}");
-        let e = parse(&GOOD.replace("hints = [", "loom-rustflags = \" \"\nhints = [")).unwrap_err();
-        assert!(e.message.contains("empty"), "{e}");
     }
 
     #[test]
