@@ -25,9 +25,10 @@ use course_sync::cell::UnsafeCell;
 use course_sync::sync::Arc;
 use crossbeam_utils::CachePadded;
 
-// You will need these too:
+use crate::reclaim::Reclaimer;
+
+// You will need this too:
 // use course_sync::atomic::Ordering;
-// use crossbeam_epoch as epoch;
 
 /// One link of the list.
 struct Node<T> {
@@ -58,6 +59,10 @@ struct Shared<T> {
     /// The consumer's dummy node, handed over when the consumer is dropped, so that the
     /// last owner of `Shared` can free what is left of the list.
     orphaned_head: AtomicPtr<Node<T>>,
+    /// Pins and deferred frees: crossbeam-epoch (a model of it under loom). Given, in
+    /// `src/reclaim.rs`: `let guard = self.shared.reclaim.pin();` and
+    /// `unsafe { guard.retire(node) }`.
+    reclaim: Reclaimer<Node<T>>,
     /// `AtomicPtr<Node<T>>` is `Send + Sync` for *every* `T`, so without this marker
     /// `Producer<Rc<u8>>` would be `Send`. The `Send`/`Sync` impls below state the real
     /// bounds.
@@ -86,7 +91,7 @@ impl<T> Drop for Shared<T> {
 /// `Sync`); there is exactly one [`Consumer`].
 pub fn queue<T>() -> (Producer<T>, Consumer<T>) {
     // TODO: one dummy node; `tail`, the consumer's `head` and `orphaned_head` all start
-    // at it.
+    // at it; `reclaim: Reclaimer::new()`.
     todo!("queue")
 }
 
@@ -119,8 +124,8 @@ impl<T> Producer<T> {
     pub fn push(&self, value: T) {
         // TODO:
         // 1. If the consumer is gone (`closed`), drop `value` and return.
-        // 2. Allocate the node; pin the epoch (`crossbeam_epoch::pin()`) for the rest of the
-        //    function: every node you dereference may be retired by the consumer meanwhile.
+        // 2. Allocate the node; pin (`self.shared.reclaim.pin()`) and keep the guard for the
+        //    rest of the function: every node you dereference may be retired meanwhile.
         // 3. Loop: load `tail`; CAS `tail.next` from null to your node. On success, try to
         //    swing `tail` to your node and return. On failure, `tail` lags: help by swinging
         //    it to the node you found, and retry.
@@ -158,8 +163,8 @@ impl<T> Consumer<T> {
         // 2. Move the value out of `next`; `next` becomes the new dummy.
         // 3. Before retiring the old dummy, make sure `tail` does not point at it any more
         //    (the chapter's "lagging tail" interleaving says why).
-        // 4. Retire the old dummy through the epoch (`guard.defer_unchecked`), never
-        //    `Box::from_raw` it here.
+        // 4. Retire the old dummy (`guard.retire(old)` on a `self.shared.reclaim.pin()`
+        //    guard), never `Box::from_raw` it here.
         todo!("Consumer::pop")
     }
 }

@@ -25,8 +25,8 @@
 //! 3. `head` is private to the [`Consumer`]; `tail` is never behind `head`. Before the
 //!    consumer retires the old dummy it makes sure `tail` has moved past it (see
 //!    [`Consumer::pop`]), so a retired node is unreachable from both ends.
-//! 4. A retired node is freed by crossbeam-epoch only after every thread that was pinned
-//!    when it was retired has unpinned. Every access to a node that another thread may
+//! 4. A retired node is freed (by crossbeam-epoch, through the `reclaim` module) only after every
+//!    thread that was pinned when it was retired has unpinned. Every access to a node that another thread may
 //!    retire happens inside a pin. That is what makes the lagging `tail` safe: a producer
 //!    that loaded `tail` just before the consumer retired that node still holds a valid
 //!    pointer until it unpins.
@@ -48,8 +48,9 @@ use std::ptr;
 use course_sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use course_sync::cell::UnsafeCell;
 use course_sync::sync::Arc;
-use crossbeam_epoch as epoch;
 use crossbeam_utils::CachePadded;
+
+use crate::reclaim::Reclaimer;
 
 /// One link of the list.
 struct Node<T> {
@@ -81,6 +82,8 @@ struct Shared<T> {
     /// The consumer's dummy node, handed over when the consumer is dropped, so that the
     /// last owner of `Shared` can free what is left of the list.
     orphaned_head: AtomicPtr<Node<T>>,
+    /// Pins and deferred frees: crossbeam-epoch (a model of it under loom).
+    reclaim: Reclaimer<Node<T>>,
     /// `AtomicPtr<Node<T>>` is `Send + Sync` for *every* `T` (it is just an address), so
     /// without this marker `Producer<Rc<u8>>` would be `Send`. The marker makes `Shared<T>`
     /// own `T`s, as it does; the `Send`/`Sync` impls below then state the real bounds.
@@ -127,6 +130,7 @@ pub fn queue<T>() -> (Producer<T>, Consumer<T>) {
         tail: CachePadded::new(AtomicPtr::new(dummy)),
         closed: AtomicBool::new(false),
         orphaned_head: AtomicPtr::new(dummy),
+        reclaim: Reclaimer::new(),
         _owns: PhantomData,
     });
     (
@@ -178,7 +182,7 @@ impl<T: Send> Producer<T> {
         // Every node this loop dereferences may be retired by the consumer at any moment
         // (the lagging-tail case in the module docs); the pin keeps it from being freed
         // until we unpin at the end of this function.
-        let _guard = epoch::pin();
+        let _guard = self.shared.reclaim.pin();
         loop {
             // Acquire: pairs with the Release CAS that made this node the tail (a producer's
             // swing, or the consumer's), and through it with the Release link of whoever
@@ -272,7 +276,7 @@ impl<T> Consumer<T> {
         // Relaxed load: the pointer is only compared, never dereferenced. Coherence is what
         // matters: `tail` only moves forward, and once this thread has seen (or written) a
         // value past `head` it can never read `head` again.
-        let guard = epoch::pin();
+        let guard = self.shared.reclaim.pin();
         if self.shared.tail.load(Ordering::Relaxed) == head {
             // Release: a producer's Acquire tail load that reads `next` from here will
             // dereference it; this carries the producer's publication of `next` (which we
@@ -288,7 +292,7 @@ impl<T> Consumer<T> {
         // by `Node::boxed`, its value was moved out earlier (or never existed), and it is
         // retired exactly once, here. Freeing a `Node<T>` never touches a `T` (the value
         // is `MaybeUninit`), so running the closure later, on any thread, is fine.
-        unsafe { guard.defer_unchecked(move || drop(Box::from_raw(head))) };
+        unsafe { guard.retire(head) };
         Some(value)
     }
 }
