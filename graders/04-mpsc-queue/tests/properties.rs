@@ -178,17 +178,20 @@ fn the_ends_are_send_and_sync_and_work_across_threads() {
     assert_send::<Producer<String>>();
     assert_sync::<Producer<String>>();
     assert_send::<Consumer<String>>();
+    // Checked at run time (through `black_box`) rather than in a `const` block, so that a
+    // queue that gets this wrong fails this test instead of breaking the grader's build.
+    use std::hint::black_box;
     assert!(
-        SendProbe::<Producer<String>>::SEND,
+        black_box(SendProbe::<Producer<String>>::SEND),
         "the probe itself works"
     );
     // `AtomicPtr<T>` is `Send + Sync` for every `T`; the queue must not inherit that for a
     // `T` that may not cross threads.
     assert!(
-        !SendProbe::<Producer<std::rc::Rc<u8>>>::SEND,
+        !black_box(SendProbe::<Producer<std::rc::Rc<u8>>>::SEND),
         "Producer<Rc<u8>> must not be Send: an Rc pushed on one thread would be dropped on another"
     );
-    assert!(!SendProbe::<Consumer<std::rc::Rc<u8>>>::SEND);
+    assert!(!black_box(SendProbe::<Consumer<std::rc::Rc<u8>>>::SEND));
 
     let (tx, rx) = queue::<String>();
     let shared = &tx;
