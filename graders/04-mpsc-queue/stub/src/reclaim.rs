@@ -88,7 +88,10 @@ mod epoch {
         pub unsafe fn retire(&self, node: *mut N) {
             // SAFETY: the caller's contract is exactly `defer_unchecked`'s: the closure may
             // run on another thread, after every guard older than this call is gone.
-            unsafe { self.inner.defer_unchecked(move || drop(Box::from_raw(node))) };
+            unsafe {
+                self.inner
+                    .defer_unchecked(move || drop(Box::from_raw(node)))
+            };
         }
     }
 }
