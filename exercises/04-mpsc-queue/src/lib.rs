@@ -8,8 +8,8 @@
 //! 1. [`queue()`]: a Michael–Scott style linked queue on `AtomicPtr` for many producers and
 //!    one consumer. Producers append with compare-and-swap; the consumer takes from the
 //!    front; nodes the consumer unlinks are freed through crossbeam-epoch, because a
-//!    producer may still be reading one (in `src/queue.rs`; `src/reclaim.rs` wraps
-//!    crossbeam-epoch, and is given).
+//!    producer may still be reading one (in `src/queue.rs`; `course_sync::reclaim` wraps
+//!    crossbeam-epoch).
 //! 2. [`TaggedPtr`] and [`AtomicTaggedPtr`]: a pointer with a small counter in its spare
 //!    low bits, the classic defence against the ABA problem (in `src/tagged.rs`).
 //!
@@ -22,7 +22,6 @@
 #![allow(dead_code)]
 
 pub mod queue;
-mod reclaim;
 pub mod tagged;
 
 pub use queue::{Consumer, Producer, queue};

@@ -4,7 +4,7 @@
 //! Reclamation under loom: crossbeam-epoch can run under loom itself (`--cfg
 //! crossbeam_loom`, as in crossbeam's CI), but with three threads its own bookkeeping
 //! (thread registration, bags, the global garbage queue) did not finish in ten minutes. So
-//! the crate under test reclaims through its `reclaim` module, which under `--cfg loom` is
+//! the crate under test reclaims through `course_sync::reclaim`, which under `--cfg loom` is
 //! a small model of the same contract (a count of live guards; retired nodes are freed when
 //! the last guard goes). It frees for real, and the poisoning allocator below overwrites
 //! and quarantines every freed block: a producer that follows a pointer to a node freed

@@ -10,7 +10,7 @@
 //! A producer reads `tail` and then dereferences it. Between the two, the consumer may pop
 //! past that node and, if it freed it at once, the producer would read freed memory. The
 //! [`queue`] module fixes this with epoch-based reclamation (crossbeam-epoch, behind the
-//! small `reclaim` module so that loom can run a model of it): the consumer
+//! course facade's `course_sync::reclaim`, so that loom can run a model of it): the consumer
 //! *retires* a node instead of freeing it, and crossbeam frees it only once every thread
 //! that might still hold it has left its critical section. The module docs state the
 //! invariants; the chapter shows the interleaving.
@@ -37,7 +37,6 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod queue;
-mod reclaim;
 pub mod tagged;
 
 pub use queue::{Consumer, Producer, queue};

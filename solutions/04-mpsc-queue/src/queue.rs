@@ -25,7 +25,7 @@
 //! 3. `head` is private to the [`Consumer`]; `tail` is never behind `head`. Before the
 //!    consumer retires the old dummy it makes sure `tail` has moved past it (see
 //!    [`Consumer::pop`]), so a retired node is unreachable from both ends.
-//! 4. A retired node is freed (by crossbeam-epoch, through the `reclaim` module) only after every
+//! 4. A retired node is freed (by crossbeam-epoch, through `course_sync::reclaim`) only after every
 //!    thread that was pinned when it was retired has unpinned. Every access to a node that another thread may
 //!    retire happens inside a pin. That is what makes the lagging `tail` safe: a producer
 //!    that loaded `tail` just before the consumer retired that node still holds a valid
@@ -47,10 +47,9 @@ use std::ptr;
 
 use course_sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use course_sync::cell::UnsafeCell;
+use course_sync::reclaim::Reclaimer;
 use course_sync::sync::Arc;
 use crossbeam_utils::CachePadded;
-
-use crate::reclaim::Reclaimer;
 
 /// One link of the list.
 struct Node<T> {

@@ -22,10 +22,9 @@ use std::ptr;
 
 use course_sync::atomic::{AtomicBool, AtomicPtr};
 use course_sync::cell::UnsafeCell;
+use course_sync::reclaim::Reclaimer;
 use course_sync::sync::Arc;
 use crossbeam_utils::CachePadded;
-
-use crate::reclaim::Reclaimer;
 
 // You will need this too:
 // use course_sync::atomic::Ordering;
@@ -59,8 +58,8 @@ struct Shared<T> {
     /// The consumer's dummy node, handed over when the consumer is dropped, so that the
     /// last owner of `Shared` can free what is left of the list.
     orphaned_head: AtomicPtr<Node<T>>,
-    /// Pins and deferred frees: crossbeam-epoch (a model of it under loom). Given, in
-    /// `src/reclaim.rs`: `let guard = self.shared.reclaim.pin();` and
+    /// Pins and deferred frees: crossbeam-epoch (a model of it under loom), from the
+    /// course's facade: `let guard = self.shared.reclaim.pin();` and
     /// `unsafe { guard.retire(node) }`.
     reclaim: Reclaimer<Node<T>>,
     /// `AtomicPtr<Node<T>>` is `Send + Sync` for *every* `T`, so without this marker
