@@ -163,7 +163,7 @@ impl<T> fmt::Debug for Producer<T> {
     }
 }
 
-impl<T: Send> Producer<T> {
+impl<T> Producer<T> {
     /// Appends `value` at the end of the queue. Lock-free: a producer retries only when
     /// another producer's push succeeded in between.
     ///
