@@ -9,10 +9,10 @@
 //!
 //! A producer reads `tail` and then dereferences it. Between the two, the consumer may pop
 //! past that node and, if it freed it at once, the producer would read freed memory. The
-//! [`queue`] module fixes this with epoch-based reclamation (crossbeam-epoch, behind the
-//! course facade's `course_sync::reclaim`, so that loom can run a model of it): the consumer
-//! *retires* a node instead of freeing it, and crossbeam frees it only once every thread
-//! that might still hold it has left its critical section. The module docs state the
+//! [`queue`](mod@queue) module fixes this with epoch-based reclamation (crossbeam-epoch,
+//! behind the course facade's `course_sync::reclaim`, so that loom can run a model of it):
+//! the consumer *retires* a node instead of freeing it, and crossbeam frees it only once
+//! every thread that might still hold it has left its critical section. The module docs state the
 //! invariants; the chapter shows the interleaving.
 //!
 //! The [`tagged`] module is the other classic tool: a pointer with a counter in its spare

@@ -28,7 +28,7 @@
 //!
 //! # Provenance
 //!
-//! The packing uses [`pointer::map_addr`] and never casts the pointer to an integer and
+//! The packing uses `pointer::map_addr` and never casts the pointer to an integer and
 //! back. An integer made from a pointer has lost the pointer's *provenance* (which
 //! allocation it may access); a pointer rebuilt from that integer may not be dereferenced
 //! under Rust's strict-provenance rules. `map_addr` changes the address and keeps the
