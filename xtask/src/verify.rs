@@ -72,7 +72,10 @@ pub fn run(ws: &Workspace, ids: &[String], no_loom: bool, no_book: bool) -> Resu
     });
     if all {
         steps.run("cargo fmt --check", || {
-            command_ok(ws.cargo().args(["fmt", "--all", "--", "--check", "--color", "never"]))
+            command_ok(
+                ws.cargo()
+                    .args(["fmt", "--all", "--", "--check", "--color", "never"]),
+            )
         });
         steps.run(
             "cargo clippy (all targets, all features, -D warnings)",
