@@ -54,13 +54,17 @@ pub fn run(ws: &Workspace) -> Result<ExitCode> {
             };
             let when = st
                 .and_then(|s| s.checked_at)
-                .map(|t| format!(", checked {}", state::ago(t)))
-                .unwrap_or_default();
+                .map(|t| format!("checked {}", state::ago(t)));
+            let detail: Vec<String> = [Some(note), when]
+                .into_iter()
+                .flatten()
+                .filter(|s| !s.is_empty())
+                .collect();
             println!(
                 "  {mark} {:<width$}  {}  {}",
                 ex.id(),
                 ex.title,
-                ui::dim(format!("{note}{when}"))
+                ui::dim(detail.join(", "))
             );
         }
         println!();

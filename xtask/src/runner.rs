@@ -223,7 +223,7 @@ fn classify(name: &str, status: ExitStatus, stdout: &str, stderr: &str) -> Outco
         let panic = extract_panic(name, stdout);
         let mut message = format!("crashed with signal {signal} ({what})");
         if let Some(p) = panic {
-            message.push_str("\n");
+            message.push('\n');
             message.push_str(&p);
         }
         if !tail.is_empty() {
