@@ -8,14 +8,16 @@
 //!   differ from the pristine course.
 //! - **protected, one exercise**: everything else under `graders/<id>/` (the hidden tests,
 //!   and `stub/`, the pristine copy of the stub that `reset` restores and the visible stage
-//!   runs) and under `exercises/<id>/` (the stub's `Cargo.toml`, its visible tests, any file
-//!   the learner added, such as a `build.rs`). A change scores that exercise 0.
+//!   runs) and under `exercises/<id>/` (the stub's `Cargo.toml`, any file the learner
+//!   added next to the listed ones, such as a `build.rs`). A change scores that exercise 0.
 //! - **protected, the whole course**: `support/` (the facade and the test kit), `xtask/`
 //!   (the runner), `course.toml` (points, timeouts, the learner file lists), the workspace's
 //!   `Cargo.toml` and `Cargo.lock`, `.cargo/`, `rust-toolchain(.toml)`, and the CI files
 //!   (`.github/`, `.gitlab-ci.yml`). A change scores every exercise 0.
-//! - **ignored**: the rest (the book, `solutions/`, notes, READMEs), and build output and
-//!   state wherever they are (`target/`, `.git/`, `.course/`, `book/build/`).
+//! - **ignored**: the learner's own tests in `exercises/<id>/tests/` (grading never
+//!   compiles them: the visible stage runs the pristine copy kept with the grader), the
+//!   rest (the book, `solutions/`, notes, READMEs), and build output and state wherever
+//!   they are (`target/`, `.git/`, `.course/`, `book/build/`).
 //!
 //! Two ways to know what the pristine files are:
 //!
@@ -163,6 +165,9 @@ pub fn classify(rel: &str, cat: &Catalogue) -> Class {
             Some(ex) => Class::Exercise(ex.id().to_string()),
             None => Class::Course,
         },
+        // The learner's own tests: grading never compiles them (the visible stage runs the
+        // pristine copy in graders/<id>/stub/tests/), so they may change freely.
+        ["exercises", id, "tests", _, ..] if find(id).is_some() => Class::Ignored,
         ["exercises", id, rest @ ..] if !rest.is_empty() => match find(id) {
             Some(ex) => {
                 let inner = rest.join("/");
@@ -462,8 +467,9 @@ hints = ["a", "b"]
             ),
             (
                 "exercises/01-atomic-counter/tests/visible.rs",
-                Class::Exercise(id()),
+                Class::Ignored,
             ),
+            ("exercises/01-atomic-counter/tests/mine.rs", Class::Ignored),
             (
                 "graders/01-atomic-counter/tests/stress.rs",
                 Class::Exercise(id()),

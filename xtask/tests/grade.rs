@@ -531,14 +531,23 @@ fn export_makes_a_student_copy_that_builds_checks_and_detects_tampering() {
         assert!(text(&out).contains("student copy"), "{}", text(&out));
     }
 
-    // Solved in the copy: full marks. A changed grader: tampering, by file name.
+    // Solved in the copy, with a test of the learner's own: full marks, and no tampering
+    // (grading never compiles the learner's tests). A changed grader: tampering, by name.
     std::fs::copy(
         c.path("solutions/01-mailbox/src/lib.rs"),
         dest.join("exercises/01-mailbox/src/lib.rs"),
     )
     .unwrap();
+    let mine = dest.join("exercises/01-mailbox/tests/visible.rs");
+    let s = std::fs::read_to_string(&mine).unwrap();
+    std::fs::write(&mine, s + "\n#[test]\nfn my_own() {}\n").unwrap();
     let (code, log, solved) = grade();
     assert_eq!(code, Some(0), "{log}");
+    assert_eq!(
+        solved["integrity"]["differences"],
+        serde_json::json!([]),
+        "{log}"
+    );
     let e = exercise(&solved, "01-mailbox");
     assert_eq!(
         (&e["status"], &e["score"]),
