@@ -337,40 +337,46 @@ pub fn compare(
     out
 }
 
+/// Runs `git -C <dir> <args>` (with `GIT_INDEX_FILE=<index>` if given); its trimmed
+/// standard output.
+fn git(dir: &Path, args: &[&str], index: Option<&Path>) -> Result<String> {
+    let mut cmd = Command::new("git");
+    cmd.arg("-C").arg(dir).args(args);
+    if let Some(index) = index {
+        cmd.env("GIT_INDEX_FILE", index);
+    }
+    let out = cmd.output().context("cannot run git (is it installed?)")?;
+    if !out.status.success() {
+        bail!(
+            "git {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
 /// Materialises the git revision `rev` of the repository holding `course_root` into
-/// `dest` (emptied first), without touching the repository's index or working tree.
-/// Returns the course root inside `dest` (the course may sit in a subfolder of the
-/// repository) and the full commit id.
+/// `dest` (emptied first), without touching the repository's index or working tree: the
+/// revision is read into a private index file and checked out from it. Returns the course
+/// root inside `dest` (the course may sit in a subfolder of the repository) and the full
+/// commit id.
 pub fn checkout_revision(course_root: &Path, rev: &str, dest: &Path) -> Result<(PathBuf, String)> {
-    let git = |args: &[&str]| -> Result<String> {
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(course_root)
-            .args(args)
-            .output()
-            .context("cannot run git (is it installed?)")?;
-        if !out.status.success() {
-            bail!(
-                "git {} failed: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-    };
-    let commit = git(&[
-        "rev-parse",
-        "--verify",
-        "--quiet",
-        &format!("{rev}^{{commit}}"),
-    ])
+    let verify = format!("{rev}^{{commit}}");
+    let commit = git(
+        course_root,
+        &["rev-parse", "--verify", "--quiet", &verify],
+        None,
+    )
     .with_context(|| {
         format!(
             "`{rev}` is neither a folder nor a git revision of {}",
             course_root.display()
         )
     })?;
-    let prefix = git(&["rev-parse", "--show-prefix"])?;
+    let prefix = git(course_root, &["rev-parse", "--show-prefix"], None)?;
+    // checkout-index writes paths relative to the repository's top level.
+    let top = PathBuf::from(git(course_root, &["rev-parse", "--show-toplevel"], None)?);
     if dest.exists() {
         std::fs::remove_dir_all(dest)
             .with_context(|| format!("cannot empty {}", dest.display()))?;
@@ -378,41 +384,16 @@ pub fn checkout_revision(course_root: &Path, rev: &str, dest: &Path) -> Result<(
     std::fs::create_dir_all(dest)?;
     let dest = dest.canonicalize()?;
     let index = dest.with_extension("index");
-    let with_index = |args: &[&str]| -> Result<()> {
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(course_root)
-            .args(args)
-            .env("GIT_INDEX_FILE", &index)
-            .output()
-            .context("cannot run git")?;
-        if !out.status.success() {
-            bail!(
-                "git {} failed: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
-        }
-        Ok(())
-    };
-    with_index(&["read-tree", &commit])?;
     let prefix_arg = format!("--prefix={}/", dest.display());
-    // checkout-index works relative to the repository's top level.
-    let top = git(&["rev-parse", "--show-toplevel"])?;
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(&top)
-        .args(["checkout-index", "--all", "--force", &prefix_arg])
-        .env("GIT_INDEX_FILE", &index)
-        .output()
-        .context("cannot run git")?;
+    let result = git(&top, &["read-tree", &commit], Some(&index)).and_then(|_| {
+        git(
+            &top,
+            &["checkout-index", "--all", "--force", &prefix_arg],
+            Some(&index),
+        )
+    });
     let _ = std::fs::remove_file(&index);
-    if !out.status.success() {
-        bail!(
-            "git checkout-index failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
+    result?;
     Ok((dest.join(prefix), commit))
 }
 
