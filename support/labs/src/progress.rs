@@ -89,6 +89,16 @@ impl SeqLock {
     }
 }
 
+/// A lock-free increment: a CAS loop that starts from the value `seen` (read earlier) and
+/// retries from whatever value beat it. Relaxed: the counter publishes nothing.
+fn increment_from(counter: &AtomicU64, mut seen: u64) {
+    while let Err(now) =
+        counter.compare_exchange_weak(seen, seen + 1, Ordering::Relaxed, Ordering::Relaxed)
+    {
+        seen = now;
+    }
+}
+
 /// `stalls` stalls of `stall` each; returns B's completed operations per ms of stall.
 fn measure(structure: Structure, stalls: u32, stall: Duration) -> f64 {
     let counter = CachePadded::new(AtomicU64::new(0));
@@ -124,17 +134,10 @@ fn measure(structure: Structure, stalls: u32, stall: Duration) -> f64 {
                 };
                 match structure {
                     Structure::LockFree => {
-                        let mut cur = counter.load(Ordering::Relaxed);
+                        let seen = counter.load(Ordering::Relaxed);
                         stall_now();
-                        // The CAS now fails (B moved the counter) and is retried.
-                        while let Err(now) = counter.compare_exchange_weak(
-                            cur,
-                            cur + 1,
-                            Ordering::Relaxed,
-                            Ordering::Relaxed,
-                        ) {
-                            cur = now;
-                        }
+                        // The first CAS now fails (B moved the counter) and is retried.
+                        increment_from(&counter, seen);
                     }
                     Structure::Rcu => {
                         let next = Box::into_raw(Box::new([1u64; 16]));
@@ -170,15 +173,7 @@ fn measure(structure: Structure, stalls: u32, stall: Duration) -> f64 {
                 loop {
                     match structure {
                         Structure::LockFree => {
-                            let mut cur = counter.load(Ordering::Relaxed);
-                            while let Err(now) = counter.compare_exchange_weak(
-                                cur,
-                                cur + 1,
-                                Ordering::Relaxed,
-                                Ordering::Relaxed,
-                            ) {
-                                cur = now;
-                            }
+                            increment_from(&counter, counter.load(Ordering::Relaxed));
                         }
                         Structure::Rcu => {
                             // Acquire: pairs with the writer's swap; the version is never
