@@ -10,15 +10,16 @@
 use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use course_testkit::rounds::{Better, Report};
+use course_testkit::rounds::{Better, Report, note};
 use course_testkit::team::run_team;
 use crossbeam_utils::CachePadded;
 
 use crate::chart;
 use crate::ctx::Ctx;
+use crate::util::thread_voluntary_switches;
 
-/// A spinlock around a `u64`, in one of three styles.
-struct Spin {
+/// A spinlock around a `u64`, in one of three styles (the `progress` lab uses it too).
+pub(crate) struct Spin {
     locked: AtomicBool,
     value: UnsafeCell<u64>,
 }
@@ -28,7 +29,7 @@ struct Spin {
 unsafe impl Sync for Spin {}
 
 #[derive(Clone, Copy)]
-enum Style {
+pub(crate) enum Style {
     /// `swap(true)` until it returns false: every wait is a locked RMW on the line.
     Swap,
     /// Test-and-test-and-set: wait with plain loads, try the swap when it looks free.
@@ -38,14 +39,14 @@ enum Style {
 }
 
 impl Spin {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             locked: AtomicBool::new(false),
             value: UnsafeCell::new(0),
         }
     }
 
-    fn with(&self, style: Style, f: impl FnOnce(&mut u64)) {
+    pub(crate) fn with(&self, style: Style, f: impl FnOnce(&mut u64)) {
         // Acquire on the successful swap pairs with the Release store of the previous
         // holder's unlock: its writes to `value` happen before ours.
         match style {
@@ -91,7 +92,9 @@ fn team(threads: usize, per_thread: u64, lock: Lock) -> f64 {
     let pl_m = CachePadded::new(parking_lot::Mutex::new(0u64));
     let spin = CachePadded::new(Spin::new());
     let atomic = CachePadded::new(AtomicU64::new(0));
+    let sleeps = AtomicU64::new(0);
     let t = run_team(threads, true, |_| {
+        let before = thread_voluntary_switches();
         for _ in 0..per_thread {
             match lock {
                 Lock::Std => *std_m.lock().unwrap() += 1,
@@ -102,6 +105,8 @@ fn team(threads: usize, per_thread: u64, lock: Lock) -> f64 {
                 }
             }
         }
+        let slept = thread_voluntary_switches().saturating_sub(before);
+        sleeps.fetch_add(slept, Ordering::Relaxed);
     });
     let total = threads as u64 * per_thread;
     let got = match lock {
@@ -115,6 +120,12 @@ fn team(threads: usize, per_thread: u64, lock: Lock) -> f64 {
         Lock::FetchAdd => atomic.load(Ordering::Relaxed),
     };
     assert_eq!(got, total, "the lock lost an increment");
+    // A thread that waits in futex (or is preempted while yielding) gives up its core: a
+    // voluntary context switch. An uncontended lock never does.
+    note(
+        "sleeps in the kernel per 1,000 sections",
+        1_000.0 * sleeps.into_inner() as f64 / total as f64,
+    );
     t.as_nanos() as f64 / total as f64
 }
 

@@ -26,12 +26,15 @@ mod batching;
 mod cas_loop;
 mod epoch_pin;
 mod false_sharing;
+mod huge_pages;
 mod locks;
 mod message_passing;
 mod noise;
 mod ordering_cost;
 mod ping_pong;
 mod prefetch;
+mod progress;
+mod read_side;
 mod stalled_reader;
 mod store_buffering;
 mod wait_strategies;
@@ -119,10 +122,22 @@ const LABS: &[Lab] = &[
         run: epoch_pin::run,
     },
     Lab {
+        name: "read-side",
+        claim: "what a reader pays to read a shared object safely: nothing (QSBR), a fence (epochs, hazard pointers), or a shared count that ping-pongs (Arc, RwLock)",
+        chapter: "Memory reclamation",
+        run: read_side::run,
+    },
+    Lab {
         name: "stalled-reader",
         claim: "with epochs, one stalled pinned thread stops all reclamation: garbage grows without bound",
         chapter: "Memory reclamation",
         run: stalled_reader::run,
+    },
+    Lab {
+        name: "progress",
+        claim: "while one thread stalls, lock-free and wait-free structures let the others finish operations; a lock or a seqlock does not",
+        chapter: "Progress guarantees",
+        run: progress::run,
     },
     Lab {
         name: "locks",
@@ -141,6 +156,12 @@ const LABS: &[Lab] = &[
         claim: "what the machine offers (NUMA nodes, isolated CPUs), whether pinning takes, and what it changes for a handoff",
         chapter: "NUMA, affinity and isolation",
         run: affinity::run,
+    },
+    Lab {
+        name: "huge-pages",
+        claim: "which huge page sizes the machine offers, and how much 2 MiB pages speed up random access to a large buffer",
+        chapter: "NUMA, affinity and isolation",
+        run: huge_pages::run,
     },
     Lab {
         name: "noise",

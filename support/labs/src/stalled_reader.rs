@@ -6,13 +6,15 @@
 //! that was preempted, or stuck in a long operation), the epoch cannot advance past it, and
 //! *nothing* retired after it pinned can be freed. The figure is how many retired objects
 //! are still unfreed at the end. Hazard pointers bound this number (by threads × hazards
-//! plus a threshold) at the price of a fence per protected pointer.
+//! plus a threshold) at the price of a fence per protected pointer: the same experiment with
+//! haphazard's hazard pointers, the stalled reader holding one protected pointer, shows it.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 
 use course_testkit::rounds::Better;
 use crossbeam_epoch::{self as epoch, Owned};
+use haphazard::{Domain, HazardPointer};
 
 use crate::chart;
 use crate::ctx::Ctx;
@@ -25,14 +27,27 @@ impl Drop for Counted {
     }
 }
 
-fn retire(objects: usize, stalled_reader: bool) -> f64 {
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scheme {
+    Epoch,
+    Hazard,
+}
+
+fn retire(scheme: Scheme, objects: usize, stalled_reader: bool) -> f64 {
     let freed = Arc::new(AtomicUsize::new(0));
     let release = Arc::new(AtomicBool::new(false));
     let pinned = Arc::new(Barrier::new(2));
+    // What the stalled hazard-pointer reader protects: one published object.
+    let published = Arc::new(haphazard::AtomicPtr::from(Box::new(Counted(Arc::new(
+        AtomicUsize::new(0),
+    )))));
     let reader = stalled_reader.then(|| {
-        let (release, pinned) = (release.clone(), pinned.clone());
+        let (release, pinned, published) = (release.clone(), pinned.clone(), published.clone());
         std::thread::spawn(move || {
-            let _guard = epoch::pin();
+            // Stalled in the middle of a read: an epoch pin, or one protected pointer.
+            let _guard = (scheme == Scheme::Epoch).then(epoch::pin);
+            let mut hazard = HazardPointer::new();
+            let _protected = (scheme == Scheme::Hazard).then(|| published.safe_load(&mut hazard));
             pinned.wait();
             while !release.load(Ordering::Acquire) {
                 std::thread::yield_now();
@@ -43,20 +58,39 @@ fn retire(objects: usize, stalled_reader: bool) -> f64 {
         pinned.wait();
     }
     for _ in 0..objects {
-        let guard = epoch::pin();
-        let shared = Owned::new(Counted(freed.clone())).into_shared(&guard);
-        // SAFETY: the object was never published, so no other thread can hold a reference
-        // to it; destroying it after the current epoch's readers is (more than) safe.
-        unsafe { guard.defer_destroy(shared) };
+        match scheme {
+            Scheme::Epoch => {
+                let guard = epoch::pin();
+                let shared = Owned::new(Counted(freed.clone())).into_shared(&guard);
+                // SAFETY: the object was never published, so no other thread can hold a
+                // reference to it; destroying it after the current epoch's readers is (more
+                // than) safe.
+                unsafe { guard.defer_destroy(shared) };
+            }
+            Scheme::Hazard => {
+                let p = Box::into_raw(Box::new(Counted(freed.clone())));
+                // SAFETY: the object was never published, so no hazard pointer can protect
+                // it; it came from Box::into_raw and is retired once.
+                unsafe { Domain::global().retire_ptr::<Counted, Box<Counted>>(p) };
+            }
+        }
     }
     let unfreed = objects - freed.load(Ordering::Relaxed).min(objects);
     release.store(true, Ordering::Release);
     if let Some(r) = reader {
         r.join().unwrap();
     }
-    // Let the collector catch up before the next round (not measured).
+    // Let the collectors catch up before the next round (not measured).
     for _ in 0..4 {
         epoch::pin().flush();
+    }
+    Domain::global().eager_reclaim();
+    match Arc::try_unwrap(published) {
+        // SAFETY: the reader is gone, so nothing protects the object, and it is retired once.
+        Ok(p) => unsafe {
+            p.retire();
+        },
+        Err(_) => unreachable!("the reader thread was joined"),
     }
     unfreed as f64
 }
@@ -65,21 +99,31 @@ pub fn run(ctx: &Ctx) {
     let n = ctx.size(200_000, 2_000);
     let report = ctx
         .experiment(
-            "epochs: retired objects not yet freed",
+            "retired objects not yet freed (crossbeam-epoch, haphazard)",
             "objects still unfreed after retiring all",
             Better::Lower,
         )
-        .case("no other thread pinned", move || retire(n, false))
-        .case("one reader pinned throughout (stalled)", move || {
-            retire(n, true)
+        .case("epochs: no other thread pinned", move || {
+            retire(Scheme::Epoch, n, false)
         })
+        .case(
+            "epochs: one reader pinned throughout (stalled)",
+            move || retire(Scheme::Epoch, n, true),
+        )
+        .case("hazard pointers: no other reader", move || {
+            retire(Scheme::Hazard, n, false)
+        })
+        .case(
+            "hazard pointers: one reader stalled holding a hazard",
+            move || retire(Scheme::Hazard, n, true),
+        )
         .run();
     if let Some(r) = report {
         println!("{n} objects retired per round.");
-        chart::bars(
+        chart::bars_log(
             ctx,
             "stalled-reader.svg",
-            "crossbeam-epoch: garbage left unfreed, with and without a stalled reader",
+            "Garbage left unfreed, with and without a stalled reader",
             &format!("objects unfreed after retiring {n}"),
             &chart::bars_of(&r),
         );

@@ -34,6 +34,36 @@ pub fn thread_cpu_time() -> Duration {
     Duration::ZERO
 }
 
+/// Voluntary context switches of the calling thread so far: how often it went to sleep in
+/// the kernel (a futex wait, a timed sleep, a blocking read). Zero where unavailable.
+pub fn thread_voluntary_switches() -> u64 {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: an all-zero rusage is a valid value of this plain C struct.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: `usage` is a valid, writable rusage; RUSAGE_THREAD is a constant Linux knows.
+        let rc = unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) };
+        if rc == 0 {
+            return usage.ru_nvcsw as u64;
+        }
+    }
+    0
+}
+
+/// The calling thread's timer slack in ns: how late the kernel may end its timed sleeps
+/// (`prctl(PR_GET_TIMERSLACK)`; 50,000 by default, 0 for real-time threads). 0 elsewhere.
+pub fn timer_slack_ns() -> u64 {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: PR_GET_TIMERSLACK takes no pointer arguments and returns the slack.
+        let slack = unsafe { libc::prctl(libc::PR_GET_TIMERSLACK) };
+        if slack >= 0 {
+            return slack as u64;
+        }
+    }
+    0
+}
+
 /// Percent, as the labs print it.
 pub fn percent(part: usize, whole: usize) -> f64 {
     if whole == 0 {
@@ -78,9 +108,18 @@ pub fn set_realtime(on: bool) -> Result<(), String> {
 /// class, then restores real time if it was on. For experiments with more threads than
 /// cores: real-time threads of equal priority are not time-sliced, so a spinning waiter
 /// would keep a preempted lock holder off its core.
+///
+/// It also gives the thread the timer slack an ordinary program has (50 µs, Linux's
+/// default): a real-time thread has none, and a process started from one inherits none as
+/// its default, so switching the class back alone would leave timed sleeps unrounded.
 pub fn normal_class<T>(realtime: bool, f: impl FnOnce() -> T) -> T {
     if realtime {
         let _ = set_realtime(false);
+        #[cfg(target_os = "linux")]
+        // SAFETY: PR_SET_TIMERSLACK takes the slack in ns as an unsigned long; no pointers.
+        unsafe {
+            libc::prctl(libc::PR_SET_TIMERSLACK, 50_000 as libc::c_ulong);
+        }
     }
     let out = f();
     if realtime {

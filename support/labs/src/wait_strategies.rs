@@ -29,7 +29,7 @@ use crossbeam_utils::{Backoff, CachePadded};
 
 use crate::chart;
 use crate::ctx::Ctx;
-use crate::util::thread_cpu_time;
+use crate::util::{thread_cpu_time, timer_slack_ns};
 
 #[derive(Clone, Copy)]
 enum Wait {
@@ -40,13 +40,30 @@ enum Wait {
     Sleep,
 }
 
+/// `n` calls of one wait primitive by one thread, with nothing to wait for; ns per call.
+fn one_call(n: u64, wait: Wait) -> f64 {
+    note("timer slack (µs)", timer_slack_ns() as f64 / 1_000.0);
+    let t = std::time::Instant::now();
+    for _ in 0..n {
+        match wait {
+            Wait::Spin => std::hint::spin_loop(),
+            Wait::Yield => std::thread::yield_now(),
+            Wait::Sleep => std::thread::sleep(Duration::from_nanos(1)),
+            Wait::Snooze | Wait::Park => unreachable!("not a single call"),
+        }
+    }
+    t.elapsed().as_nanos() as f64 / n as f64
+}
+
 /// `rtts` round trips; returns ns per one-way hand-off and notes CPU use.
 fn handoffs(rtts: u64, wait: Wait) -> f64 {
     let turn = CachePadded::new(AtomicU64::new(0));
     let threads: [OnceLock<Thread>; 2] = [OnceLock::new(), OnceLock::new()];
     let cpu_ns = AtomicU64::new(0);
+    let slack_ns = AtomicU64::new(0);
     let wall = run_team(2, true, |t| {
         let _ = threads[t].set(std::thread::current());
+        slack_ns.fetch_max(timer_slack_ns(), Ordering::Relaxed);
         // Both threads must be registered before anyone unparks.
         while threads[1 - t].get().is_none() {
             std::thread::yield_now();
@@ -77,6 +94,7 @@ fn handoffs(rtts: u64, wait: Wait) -> f64 {
     });
     let busy = cpu_ns.into_inner() as f64 / (2.0 * wall.as_nanos() as f64);
     note("cores busy (%)", 100.0 * busy);
+    note("timer slack (µs)", slack_ns.into_inner() as f64 / 1_000.0);
     wall.as_nanos() as f64 / (2 * rtts) as f64
 }
 
@@ -109,9 +127,35 @@ pub fn run(ctx: &Ctx) {
             crate::util::normal_class(rt, || handoffs(sleep, Wait::Sleep))
         });
     }
-    if let Some(r) = e.run() {
+    let handoff = e.run();
+    // What one call costs when there is nothing to wait for: the price of each step of a
+    // backoff loop.
+    let mut e = ctx
+        .experiment(
+            "wait primitives: one call, one thread",
+            "ns per call",
+            Better::Lower,
+        )
+        .case("spin_loop() (x86 pause)", move || {
+            one_call(100 * fast, Wait::Spin)
+        })
+        .case("yield_now() (sched_yield)", move || {
+            one_call(fast, Wait::Yield)
+        })
+        .case(format!("sleep(1 ns), {class}"), move || {
+            one_call(sleep, Wait::Sleep)
+        });
+    if rt {
+        e = e.case("sleep(1 ns), normal class", move || {
+            crate::util::normal_class(rt, || one_call(sleep, Wait::Sleep))
+        });
+    }
+    let calls = e.run();
+    if let (Some(r), Some(_)) = (handoff, calls) {
         println!(
-            "{fast} round trips per round for spin/yield/snooze, {park} for park, {sleep} for sleep."
+            "{fast} round trips per round for spin/yield/snooze, {park} for park, {sleep} for sleep;\n\
+             {} spin_loop calls, {fast} yields, {sleep} sleeps per round.",
+            100 * fast
         );
         chart::bars_log(
             ctx,
