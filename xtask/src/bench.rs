@@ -52,6 +52,9 @@ pub fn run(ws: &Workspace, id: &str, solution: bool, filter: Option<&str>) -> Re
         features.push("reference".into());
     }
     let criterion_home = ws.target_dir().join("criterion");
+    // Interleaved experiments (`course_testkit::rounds`) append their results here.
+    let rounds_json = ws.target_dir().join("course-rounds.jsonl");
+    let _ = std::fs::remove_file(&rounds_json);
     println!(
         "{} {} ({}{}); peers: {}",
         ui::bold("Benchmarking"),
@@ -101,6 +104,7 @@ pub fn run(ws: &Workspace, id: &str, solution: bool, filter: Option<&str>) -> Re
         );
     }
     print_summary(&criterion_home, started)?;
+    print_rounds_summary(&rounds_json);
     println!(
         "\n{}",
         ui::dim(format!(
@@ -202,5 +206,53 @@ fn format_ns(ns: f64) -> String {
         format!("{:.2} µs", ns / 1e3)
     } else {
         format!("{:.2} ms", ns / 1e6)
+    }
+}
+
+/// Prints the ratios of the interleaved experiments the benches ran, if any.
+fn print_rounds_summary(path: &Path) {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return;
+    };
+    let mut printed_header = false;
+    for line in text.lines() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if !printed_header {
+            println!(
+                "\n{}",
+                ui::bold(
+                    "Interleaved experiments: median, and ratio to the baseline computed round by round (range over processes)"
+                )
+            );
+            printed_header = true;
+        }
+        let name = v["experiment"].as_str().unwrap_or("?");
+        let unit = v["unit"].as_str().unwrap_or("");
+        let baseline = v["baseline"].as_str().unwrap_or("?");
+        println!(
+            "\n  {}  {}",
+            ui::bold(name),
+            ui::dim(format!(
+                "{} rounds × {} processes; {unit}; ratio = case ÷ {baseline}",
+                v["rounds"], v["processes"]
+            ))
+        );
+        for c in v["cases"].as_array().into_iter().flatten() {
+            let case = c["name"].as_str().unwrap_or("?");
+            let label = if case.starts_with("yours") || case.starts_with("solution") {
+                ui::bold(case)
+            } else {
+                case.to_string()
+            };
+            println!(
+                "    {:>10.3}  {:>6.2}× ({:.2}–{:.2})  {label}",
+                c["median"].as_f64().unwrap_or(f64::NAN),
+                c["ratio"].as_f64().unwrap_or(f64::NAN),
+                c["ratio_min"].as_f64().unwrap_or(f64::NAN),
+                c["ratio_max"].as_f64().unwrap_or(f64::NAN),
+            );
+        }
     }
 }

@@ -75,21 +75,28 @@ fn version_of(mdbook: &Path) -> Option<String> {
 
 /// The path of an mdBook of the pinned version, installing one if needed.
 pub fn ensure_mdbook(ws: &Workspace) -> Result<PathBuf> {
+    ensure_tool(ws, "mdbook", "mdBook", MDBOOK_VERSION)
+}
+
+/// The path of the binary `bin` (from the crate of the same name) at `version`: on PATH or
+/// in `.course/tools/bin`, else installed there (or on PATH when no other version is)
+/// with `cargo install --locked`, showing progress. `label` names it in messages.
+pub fn ensure_tool(ws: &Workspace, bin: &str, label: &str, version: &str) -> Result<PathBuf> {
     let local_root = ws.state_dir().join("tools");
-    let local = local_root.join("bin").join("mdbook");
-    for candidate in [local.clone(), PathBuf::from("mdbook")] {
-        if version_of(&candidate).as_deref() == Some(MDBOOK_VERSION) {
+    let local = local_root.join("bin").join(bin);
+    for candidate in [local.clone(), PathBuf::from(bin)] {
+        if version_of(&candidate).as_deref() == Some(version) {
             return Ok(candidate);
         }
     }
-    let on_path = version_of(Path::new("mdbook"));
+    let on_path = version_of(Path::new(bin));
     let (root_arg, result): (Option<&Path>, PathBuf) = match &on_path {
         // Another version is installed: do not replace the learner's own.
         Some(_) => (Some(&local_root), local.clone()),
-        None => (None, PathBuf::from("mdbook")),
+        None => (None, PathBuf::from(bin)),
     };
     println!(
-        "{} mdBook {MDBOOK_VERSION} is {}; installing it with `cargo install --locked` (a few minutes, once){}",
+        "{} {label} {version} is {}; installing it with `cargo install --locked` (a few minutes, once){}",
         ui::bold("book:"),
         match &on_path {
             Some(v) => format!("needed (found {v})"),
@@ -101,7 +108,7 @@ pub fn ensure_mdbook(ws: &Workspace) -> Result<PathBuf> {
         }
     );
     let mut cmd = ws.cargo();
-    cmd.args(["install", "--locked", "mdbook", "--version", MDBOOK_VERSION]);
+    cmd.args(["install", "--locked", bin, "--version", version]);
     if let Some(r) = root_arg {
         cmd.arg("--root").arg(r);
     }
@@ -130,17 +137,17 @@ pub fn ensure_mdbook(ws: &Workspace) -> Result<PathBuf> {
     pb.finish_and_clear();
     if !status.success() {
         bail!(
-            "installing mdBook failed:\n{}",
+            "installing {label} failed:\n{}",
             log[log.len().saturating_sub(20)..].join("\n")
         );
     }
     println!(
-        "{} installed mdBook {MDBOOK_VERSION} ({compiled} crates compiled)",
+        "{} installed {label} {version} ({compiled} crates compiled)",
         ui::pass_mark()
     );
-    if version_of(&result).as_deref() != Some(MDBOOK_VERSION) {
+    if version_of(&result).as_deref() != Some(version) {
         bail!(
-            "mdBook was installed but `{}` does not run it: is ~/.cargo/bin on your PATH?",
+            "{label} was installed but `{}` does not run it: is ~/.cargo/bin on your PATH?",
             result.display()
         );
     }

@@ -48,6 +48,9 @@ pub struct CheckOptions {
     pub jobs: usize,
     /// Print stage lines as they finish.
     pub verbose: bool,
+    /// Runs of each stress test (`grade --repeat`): a test passes only if every run
+    /// passes. A test stops being re-run at its first failure.
+    pub repeat: u32,
 }
 
 impl Default for CheckOptions {
@@ -58,6 +61,7 @@ impl Default for CheckOptions {
             release: false,
             jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
             verbose: true,
+            repeat: 1,
         }
     }
 }
@@ -244,8 +248,22 @@ pub fn run(ws: &Workspace, ex: &Exercise, opts: &CheckOptions) -> Result<CheckRe
                 _ => timeouts.stress,
             };
             let jobs = if stage == Stage::Stress { 1 } else { opts.jobs };
+            let runs = if stage == Stage::Stress {
+                opts.repeat
+            } else {
+                1
+            };
             let exe = built.executables.get(stage.name());
-            run_stage(ws, ex, stage, exe.map(|p| p.as_path()), jobs, timeout, &[])?
+            run_stage(
+                ws,
+                ex,
+                stage,
+                exe.map(|p| p.as_path()),
+                jobs,
+                timeout,
+                &[],
+                runs,
+            )?
         };
         if opts.verbose {
             print_stage(&report);
@@ -304,11 +322,13 @@ fn run_loom(
         opts.jobs,
         test_timeout,
         &[("LOOM_MAX_PREEMPTIONS".to_string(), preemptions)],
+        1,
     )?;
     report.duration += built.duration;
     Ok(report)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_stage(
     ws: &Workspace,
     ex: &Exercise,
@@ -317,6 +337,7 @@ fn run_stage(
     jobs: usize,
     timeout: u64,
     env: &[(String, String)],
+    runs: u32,
 ) -> Result<StageReport> {
     let Some(exe) = exe else {
         return Ok(StageReport {
@@ -346,7 +367,7 @@ fn run_stage(
     let started = std::time::Instant::now();
     let mut env = env.to_vec();
     env.push(("COURSE_ROOT".into(), ws.root.display().to_string()));
-    let tests = runner::run_tests(
+    let mut tests = runner::run_tests(
         &cases,
         jobs,
         Duration::from_secs(timeout),
@@ -354,6 +375,38 @@ fn run_stage(
         &ex.grader_dir(&ws.root),
         &pb,
     );
+    // `--repeat`: run again every test that has passed so far.
+    for run in 2..=runs {
+        let again: Vec<usize> = (0..tests.len())
+            .filter(|&i| tests[i].outcome.passed())
+            .collect();
+        if again.is_empty() {
+            break;
+        }
+        let cases_again: Vec<TestCase> = again.iter().map(|&i| cases[i].clone()).collect();
+        pb.inc_length(cases_again.len() as u64);
+        let results = runner::run_tests(
+            &cases_again,
+            jobs,
+            Duration::from_secs(timeout),
+            &env,
+            &ex.grader_dir(&ws.root),
+            &pb,
+        );
+        for (&i, r) in again.iter().zip(results) {
+            tests[i].duration += r.duration;
+            tests[i].outcome = match r.outcome {
+                Outcome::Passed => Outcome::Passed,
+                Outcome::Failed { message } => Outcome::Failed {
+                    message: format!("failed on run {run} of {runs}:\n{message}"),
+                },
+                Outcome::Crashed { message } => Outcome::Crashed {
+                    message: format!("crashed on run {run} of {runs}:\n{message}"),
+                },
+                timed_out @ Outcome::TimedOut { .. } => timed_out,
+            };
+        }
+    }
     pb.finish_and_clear();
     let status = if tests.iter().all(|t| t.outcome.passed()) {
         StageStatus::Passed

@@ -18,7 +18,7 @@ pub fn run(ws: &Workspace, id: &str, all: bool) -> Result<ExitCode> {
             println!(
                 "{}\n{}\n",
                 ui::bold(format!("Hint {} of {}:", i + 1, hints.len())),
-                ui::indent(h, 2)
+                ui::indent(&ui::wrap(h, 86), 2)
             );
         }
         state.exercise(ex.id()).hints_shown = hints.len();
@@ -29,7 +29,7 @@ pub fn run(ws: &Workspace, id: &str, all: bool) -> Result<ExitCode> {
     println!(
         "{}\n{}\n",
         ui::bold(format!("{}: hint {} of {}", ex.id(), i + 1, hints.len())),
-        ui::indent(&hints[i], 2)
+        ui::indent(&ui::wrap(&hints[i], 86), 2)
     );
     if i + 1 < hints.len() {
         println!(

@@ -19,6 +19,12 @@ pub fn run(ws: &Workspace) -> Result<ExitCode> {
         .map(|e| e.id().len())
         .max()
         .unwrap_or(0);
+    let title_width = cat
+        .exercises
+        .iter()
+        .map(|e| e.title.chars().count())
+        .max()
+        .unwrap_or(0);
     for tier in &cat.tiers {
         let exercises: Vec<_> = cat
             .exercises
@@ -54,13 +60,17 @@ pub fn run(ws: &Workspace) -> Result<ExitCode> {
             };
             let when = st
                 .and_then(|s| s.checked_at)
-                .map(|t| format!(", checked {}", state::ago(t)))
-                .unwrap_or_default();
+                .map(|t| format!("checked {}", state::ago(t)));
+            let detail: Vec<String> = [Some(note), when]
+                .into_iter()
+                .flatten()
+                .filter(|s| !s.is_empty())
+                .collect();
             println!(
-                "  {mark} {:<width$}  {}  {}",
+                "  {mark} {:<width$}  {:<title_width$}  {}",
                 ex.id(),
                 ex.title,
-                ui::dim(format!("{note}{when}"))
+                ui::dim(detail.join(", "))
             );
         }
         println!();

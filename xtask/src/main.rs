@@ -6,12 +6,18 @@
 
 mod bench;
 mod book;
+mod bookcheck;
 mod cargo;
 mod catalogue;
 mod check;
+mod export;
+mod grade;
 mod hint;
+mod lab;
 mod list;
+mod manifest;
 mod new;
+mod report;
 mod reset;
 mod runner;
 mod state;
@@ -32,7 +38,7 @@ use crate::check::{CheckOptions, Target};
     name = "cargo xtask",
     bin_name = "cargo xtask",
     version,
-    about = "Runs the course: check, watch, hint, bench and reset exercises, and read the book.",
+    about = "Runs the course: check, watch, hint, bench and reset exercises, and read the book; grade and export for instructors.",
     after_help = "Start with `cargo xtask book --open` to read the course, then `cargo xtask list`."
 )]
 struct Cli {
@@ -102,6 +108,21 @@ enum Command {
         #[arg(long, default_value_t = 3000)]
         port: u16,
     },
+    /// Runs one of the book's labs (a measured claim of Part I), or lists them.
+    Lab {
+        /// The lab (e.g. `store-buffering`); none lists every lab.
+        name: Option<String>,
+        /// A fast, rough run (few rounds, one process): proves the lab works.
+        #[arg(long)]
+        quick: bool,
+        /// Runs the lab's threads at real-time priority (SCHED_FIFO; needs root or
+        /// CAP_SYS_NICE), so that other programs on a busy machine do not preempt them.
+        #[arg(long)]
+        realtime: bool,
+        /// Writes the charts into book/src/figures/labs (maintainers) instead of target/labs.
+        #[arg(long)]
+        publish: bool,
+    },
     /// (maintainers) Proves the kit: fmt, clippy, every solution passes, every stub fails,
     /// the book builds and its code compiles, the catalogue agrees with the folders.
     Verify {
@@ -114,6 +135,19 @@ enum Command {
         #[arg(long)]
         no_book: bool,
     },
+    /// (instructors) Grades the learner's crates with the catalogue's points, checks that
+    /// no protected file changed, and writes reports (human, JSON, JUnit, Markdown,
+    /// GitHub Classroom) from one run.
+    #[command(after_help = "Examples:\n  \
+        cargo xtask grade --all\n  \
+        cargo xtask grade --all --format json --format junit --format markdown --out-dir grade-reports\n  \
+        cargo xtask grade 03 --format classroom --out classroom.json\n  \
+        cargo xtask grade --all --submission ../students/alice --out-dir reports/alice\n\n\
+        Exit code: 0 graded; 1 graded, but protected files differ (or an exercise could not run); 2 usage error.")]
+    Grade(grade::GradeOptions),
+    /// (instructors) Makes the student starter repository: stubs, graders, support, runner,
+    /// book and CI, without the solutions; writes MANIFEST.sha256.
+    Export(export::ExportOptions),
     /// (maintainers, instructors) Scaffolds a new exercise, all six parts, from a template.
     New {
         /// The new exercise's id, `NN-slug` (e.g. `24-ticket-lock`).
@@ -148,6 +182,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             no_loom,
             release,
         } => {
+            if solution {
+                export::refuse_in_student_copy(&ws, "`check --solution`")?;
+            }
             let opts = CheckOptions {
                 target: if solution {
                     Target::Solution
@@ -166,7 +203,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             id,
             solution,
             filter,
-        } => bench::run(&ws, &id, solution, filter.as_deref()),
+        } => {
+            if solution {
+                export::refuse_in_student_copy(&ws, "`bench --solution`")?;
+            }
+            bench::run(&ws, &id, solution, filter.as_deref())
+        }
         Command::Reset { id } => reset::run(&ws, &id),
         Command::Book {
             open,
@@ -177,7 +219,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ids,
             no_loom,
             no_book,
-        } => verify::run(&ws, &ids, no_loom, no_book),
-        Command::New { id, tier, title } => new::run(&ws, &id, &tier, title.as_deref()),
+        } => {
+            if export::is_student_copy(&ws) {
+                anyhow::bail!(
+                    "`verify` proves that every reference solution passes and every stub fails; \
+                     this is a student copy (made by `cargo xtask export`), which has no solutions. \
+                     Run it in the course repository. Here, `cargo xtask grade --all` checks that \
+                     no protected file differs from MANIFEST.sha256."
+                );
+            }
+            verify::run(&ws, &ids, no_loom, no_book)
+        }
+        Command::Lab {
+            name,
+            quick,
+            realtime,
+            publish,
+        } => lab::run(&ws, name.as_deref(), quick, realtime, publish),
+        Command::New { id, tier, title } => {
+            export::refuse_in_student_copy(&ws, "`new` (it scaffolds a solution too)")?;
+            new::run(&ws, &id, &tier, title.as_deref())
+        }
+        Command::Grade(opts) => grade::run(&ws, &opts),
+        Command::Export(opts) => export::run(&ws, &opts),
     }
 }

@@ -194,6 +194,15 @@ fn classify(name: &str, status: ExitStatus, stdout: &str, stderr: &str) -> Outco
                 message: format!("the test binary did not run `{name}` (no test of that name)"),
             };
         }
+        // A process that exits with success before libtest reports the result (code
+        // under test calling `std::process::exit(0)`) has not passed.
+        if !stdout.contains("test result: ok.") {
+            return Outcome::Failed {
+                message: "the test process exited with success before the test finished \
+                          (does the code call `std::process::exit`?)"
+                    .to_string(),
+            };
+        }
         return Outcome::Passed;
     }
     if let Some(signal) = signal_of(status) {
@@ -214,7 +223,7 @@ fn classify(name: &str, status: ExitStatus, stdout: &str, stderr: &str) -> Outco
         let panic = extract_panic(name, stdout);
         let mut message = format!("crashed with signal {signal} ({what})");
         if let Some(p) = panic {
-            message.push_str("\n");
+            message.push('\n');
             message.push_str(&p);
         }
         if !tail.is_empty() {
@@ -279,6 +288,19 @@ fn truncate_lines(text: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_success_without_libtests_result_is_a_failure() {
+        use std::os::unix::process::ExitStatusExt;
+        let ok = ExitStatus::from_raw(0);
+        let done = "\nrunning 1 test\ntest a ... ok\n\ntest result: ok. 1 passed; 0 failed;";
+        assert_eq!(classify("a", ok, done, ""), Outcome::Passed);
+        let cut = "\nrunning 1 test\n";
+        assert!(
+            matches!(classify("a", ok, cut, ""), Outcome::Failed { message } if message.contains("process::exit"))
+        );
+    }
 
     #[test]
     fn extracts_the_panic_of_one_test() {

@@ -101,7 +101,7 @@ pub fn bar(prefix: &str, len: u64) -> ProgressBar {
 
 /// A static progress bar as text, e.g. `[██████░░░░] 3/10`.
 pub fn meter(done: usize, total: usize, width: usize) -> String {
-    let filled = if total == 0 { 0 } else { done * width / total };
+    let filled = (done * width).checked_div(total).unwrap_or(0);
     format!(
         "{}{}",
         style("█".repeat(filled)).green(),
@@ -122,4 +122,9 @@ pub fn indent(text: &str, n: usize) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Wraps prose to `width` columns (hints are written as one long line in the catalogue).
+pub fn wrap(text: &str, width: usize) -> String {
+    textwrap::fill(text, width)
 }

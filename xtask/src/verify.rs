@@ -6,7 +6,10 @@
 //! 4. For every exercise: the reference solution passes every stage (loom included), and
 //!    the untouched stub fails *every* hidden test: a hidden test that passes on the stub
 //!    cannot fail, and is reported by name.
-//! 5. The book builds and its Rust snippets compile (`mdbook test`).
+//! 5. The book builds and its Rust snippets compile (`mdbook test`); its links resolve, it
+//!    renders in headless Chromium with its figures, and its search works (see
+//!    `bookcheck`).
+//! 6. The labs build and each runs in quick mode (timings are printed, never judged).
 //!
 //! It ends with a `N passed, M failed` line and exits non-zero on any failure.
 
@@ -101,8 +104,13 @@ pub fn run(ws: &Workspace, ids: &[String], no_loom: bool, no_book: bool) -> Resu
                 "--package",
                 "course-testkit",
                 "--package",
+                "course-itch",
+                "--package",
                 "xtask",
             ]))
+        });
+        steps.run("the labs build and each runs (quick mode)", || {
+            crate::lab::quick_check(ws)
         });
     }
     for ex in &exercises {
@@ -143,6 +151,16 @@ pub fn run(ws: &Workspace, ids: &[String], no_loom: bool, no_book: bool) -> Resu
                     "the book's Rust snippets compile and pass (mdbook test)",
                     || command_ok(Command::new(&mdbook).arg("test").arg(&book)),
                 );
+                steps.run("every internal link resolves (mdbook-linkcheck2)", || {
+                    crate::bookcheck::links(ws, &mdbook)
+                });
+                steps.run(
+                    "the book renders in headless Chromium, figures included (screenshot in target/book-check)",
+                    || crate::bookcheck::renders(ws),
+                );
+                steps.run("the book's search finds \"Acquire\"", || {
+                    crate::bookcheck::search(ws, "Acquire")
+                });
             }
             Err(e) => steps.run("the book builds", || Err(e)),
         }

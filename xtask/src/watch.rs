@@ -115,7 +115,8 @@ pub fn run(ws: &Workspace, id: &str, no_loom: bool) -> Result<ExitCode> {
                 Err(_) => return Ok(ExitCode::SUCCESS),
             }
         }
-        std::thread::sleep(Duration::from_millis(50));
+        // Let the debouncer deliver what the save that triggered this round still owes.
+        std::thread::sleep(Duration::from_millis(400));
         while let Ok(ev) = rx.try_recv() {
             if let Event::Key(k) = ev
                 && (k == "q" || k == "quit")

@@ -5,102 +5,11 @@
 //! The throwaway courses share one cargo target folder (`target/xtask-tests`), so their
 //! common dependencies are compiled once.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod harness;
+
 use std::time::{Duration, Instant};
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-struct Course {
-    dir: tempfile::TempDir,
-}
-
-impl Course {
-    /// A course with one tier and the scaffolded exercise `01-mailbox`.
-    fn new() -> Course {
-        let dir = tempfile::tempdir().unwrap();
-        let root = repo_root();
-        let support = root.join("support");
-        let real = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
-        // The real workspace's dependency table, with the support crates by absolute path.
-        let deps_start = real.find("[workspace.dependencies]").unwrap();
-        let deps_end = real[deps_start..].find("\n[workspace.lints").unwrap() + deps_start;
-        let deps = real[deps_start..deps_end].replace(
-            "path = \"support/",
-            &format!("path = \"{}/", support.display()),
-        );
-        let lints_start = deps_end + 1;
-        let lints_end = real[lints_start..].find("\n[profile").unwrap() + lints_start;
-        let manifest = format!(
-            "[workspace]\nresolver = \"3\"\nmembers = [\"exercises/*\", \"solutions/*\", \"graders/*\"]\n\n\
-             [workspace.package]\nedition = \"2024\"\nrust-version = \"1.88\"\nlicense = \"MIT\"\npublish = false\n\n\
-             {deps}\n{}\n[profile.dev.package.\"*\"]\nopt-level = 2\n",
-            &real[lints_start..lints_end]
-        );
-        let d = dir.path();
-        std::fs::write(d.join("Cargo.toml"), manifest).unwrap();
-        std::fs::copy(root.join("Cargo.lock"), d.join("Cargo.lock")).unwrap();
-        std::fs::write(
-            d.join("course.toml"),
-            "format = 1\n\n[course]\ntitle = \"Throwaway course\"\n\n\
-             [[tier]]\nid = \"easy\"\ntitle = \"Easy\"\n",
-        )
-        .unwrap();
-        std::fs::create_dir_all(d.join("book/src/exercises")).unwrap();
-        std::fs::write(
-            d.join("book/book.toml"),
-            "[book]\ntitle = \"T\"\n[build]\nbuild-dir = \"build\"\n",
-        )
-        .unwrap();
-        std::fs::write(
-            d.join("book/src/SUMMARY.md"),
-            "# Summary\n\n- [Easy tier](exercises/easy.md)\n",
-        )
-        .unwrap();
-        std::fs::write(d.join("book/src/exercises/easy.md"), "# Easy\n").unwrap();
-        let course = Course { dir };
-        let out = course.xtask(&["new", "01-mailbox", "--tier", "easy", "--title", "Mailbox"]);
-        assert!(out.status.success(), "new failed:\n{}", text(&out));
-        course
-    }
-
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    fn xtask(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_xtask"))
-            .args(args)
-            .current_dir(self.dir.path())
-            .env_remove("COURSE_ROOT")
-            .env(
-                "CARGO_TARGET_DIR",
-                repo_root().join("target").join("xtask-tests"),
-            )
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap()
-    }
-
-    fn edit(&self, rel: &str, f: impl FnOnce(String) -> String) {
-        let p = self.path(rel);
-        let s = std::fs::read_to_string(&p).unwrap();
-        std::fs::write(&p, f(s)).unwrap();
-    }
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+use harness::{Course, text};
 
 #[test]
 fn an_unknown_id_suggests_the_nearest() {

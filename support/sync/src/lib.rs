@@ -38,6 +38,8 @@
 //!   yields to the scheduler, which lets the model make progress and prunes the loop.
 //! - [`atomic::compiler_fence`] is a no-op under loom: it constrains the compiler, not the
 //!   inter-thread happens-before relation that loom checks.
+//! - [`reclaim`] (pin, retire) is crossbeam-epoch normally and, under loom, an exact model
+//!   of the grace-period contract that is small enough to explore with several threads.
 
 #![warn(missing_docs)]
 
@@ -61,6 +63,8 @@ pub mod atomic {
         let _ = order;
     }
 }
+
+pub mod reclaim;
 
 /// Interior mutability with access that loom can check.
 pub mod cell {

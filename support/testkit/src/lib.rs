@@ -7,8 +7,8 @@
 //! | [`stress`] | many threads finish within a deadline; a deadlock or livelock becomes a failure that names the stuck thread instead of a hang |
 //! | [`pin`] | threads run on the cores a benchmark or stress test asked for, and the test knows when they do not |
 //! | [`lincheck`] | a short concurrent history is linearizable against a sequential model |
-//! | [`alloc`] | a hot path allocates nothing |
-//! | [`team`] | (for benches) a team of threads starts together and is timed from its own clocks |
+//! | [`alloc`] | a hot path allocates nothing; a use-after-free reads poison, not stale data |
+//! | [`team`] | (for benches) a team of threads starts together and is timed from its own clocks; read throughput under a periodic writer |
 //! | [`rounds`] | (for benches) cases measured interleaved over many rounds in several processes: medians, spread, ratios |
 //!
 //! None of these depend on loom: they observe the structure under test from outside, so

@@ -36,10 +36,14 @@
 //! }
 //! ```
 //!
+//! A case may also record secondary figures with [`note`] (say, failed CAS attempts per
+//! increment next to the time per increment): each named note gets a column of medians.
+//!
 //! `cargo bench --bench <name>` prints the table. Environment knobs: `COURSE_ROUNDS`,
 //! `COURSE_PROCESSES` (override the experiment's counts), `COURSE_ROUNDS_JSON=<file>`
 //! (also append the aggregated result as one JSON line, for tooling and the book).
 
+use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::Command;
@@ -92,12 +96,27 @@ pub struct CaseResult {
     pub ratio: f64,
     /// That ratio computed per process (min and max over processes).
     pub ratio_range: (f64, f64),
+    /// Secondary figures the case recorded with [`note`]: name and every round's value.
+    pub notes: Vec<(String, Vec<f64>)>,
 }
 
 impl CaseResult {
     /// The median over all rounds.
     pub fn median(&self) -> f64 {
         quantile(&self.values, 0.5)
+    }
+
+    /// The `q` quantile over all rounds (0 = min, 1 = max).
+    pub fn quantile(&self, q: f64) -> f64 {
+        quantile(&self.values, q)
+    }
+
+    /// The median of the note `name` over all rounds, if the case recorded it.
+    pub fn note(&self, name: &str) -> Option<f64> {
+        self.notes
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| quantile(v, 0.5))
     }
 }
 
@@ -121,6 +140,24 @@ pub struct Report {
 }
 
 const CHILD_ENV: &str = "COURSE_ROUNDS_CHILD";
+
+thread_local! {
+    static NOTES: RefCell<Vec<(String, f64)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Records a secondary figure for the round being measured, from inside a case's closure
+/// (on the thread that runs the closure): e.g. `note("failed CAS per op", f)`. The report
+/// shows the median of each named note as an extra column. Notes recorded outside a case
+/// are ignored.
+pub fn note(name: &str, value: f64) {
+    NOTES.with(|n| n.borrow_mut().push((name.to_string(), value)));
+}
+
+/// True in a process that [`Experiment::run`] started to measure one experiment. Code
+/// around the experiments (printing, drawing charts) can skip its work there.
+pub fn is_child() -> bool {
+    std::env::var_os(CHILD_ENV).is_some()
+}
 
 impl<'a> Experiment<'a> {
     /// An experiment measuring `unit` (e.g. "ns per op", "M items/s").
@@ -191,11 +228,15 @@ impl<'a> Experiment<'a> {
         if let Ok(which) = std::env::var(CHILD_ENV) {
             // A child measures only the experiment it was started for.
             if which == self.name {
-                let values = self.measure(rounds);
+                let (values, notes) = self.measure(rounds);
                 let mut out = std::io::stdout().lock();
                 for (i, (name, _)) in self.cases.iter().enumerate() {
                     let joined: Vec<String> = values.iter().map(|r| r[i].to_string()).collect();
                     let _ = writeln!(out, "@@round {}\t{}", name, joined.join(","));
+                    for (note, vals) in &notes[i] {
+                        let joined: Vec<String> = vals.iter().map(f64::to_string).collect();
+                        let _ = writeln!(out, "@@note {name}\t{note}\t{}", joined.join(","));
+                    }
                 }
             }
             return None;
@@ -208,6 +249,8 @@ impl<'a> Experiment<'a> {
         );
         // Per process: per case: the rounds.
         let mut per_process: Vec<Vec<Vec<f64>>> = Vec::new();
+        // Per case: per note: every round's value, all processes together.
+        let mut notes: Vec<Vec<(String, Vec<f64>)>> = vec![Vec::new(); self.cases.len()];
         for p in 0..processes {
             let exe = std::env::current_exe().expect("the bench knows its own path");
             let out = Command::new(exe)
@@ -222,6 +265,12 @@ impl<'a> Experiment<'a> {
                 self.name,
                 String::from_utf8_lossy(&out.stderr)
             );
+            // A child's warnings (e.g. a bench noting that its writer fell behind) go on
+            // to the parent's stderr.
+            let warnings = String::from_utf8_lossy(&out.stderr);
+            if !warnings.trim().is_empty() {
+                eprint!("process {p}: {warnings}");
+            }
             let text = String::from_utf8_lossy(&out.stdout);
             let mut cases = vec![Vec::new(); self.cases.len()];
             for line in text.lines().filter_map(|l| l.strip_prefix("@@round ")) {
@@ -230,9 +279,27 @@ impl<'a> Experiment<'a> {
                     cases[i] = vals.split(',').filter_map(|v| v.parse().ok()).collect();
                 }
             }
+            for line in text.lines().filter_map(|l| l.strip_prefix("@@note ")) {
+                let mut parts = line.splitn(3, '\t');
+                let (Some(name), Some(note), Some(vals)) =
+                    (parts.next(), parts.next(), parts.next())
+                else {
+                    continue;
+                };
+                if let Some(i) = self.cases.iter().position(|(n, _)| n == name) {
+                    let vals = vals.split(',').filter_map(|v| v.parse::<f64>().ok());
+                    match notes[i].iter_mut().find(|(n, _)| n == note) {
+                        Some((_, all)) => all.extend(vals),
+                        None => notes[i].push((note.to_string(), vals.collect())),
+                    }
+                }
+            }
             per_process.push(cases);
         }
-        let report = aggregate(&self, &baseline, rounds, processes, &per_process);
+        let mut report = aggregate(&self, &baseline, rounds, processes, &per_process);
+        for (case, notes) in report.cases.iter_mut().zip(notes) {
+            case.notes = notes;
+        }
         print!("{}", report.table());
         if let Ok(path) = std::env::var("COURSE_ROUNDS_JSON")
             && let Ok(mut f) = std::fs::OpenOptions::new()
@@ -245,15 +312,32 @@ impl<'a> Experiment<'a> {
         Some(report)
     }
 
-    fn measure(&mut self, rounds: usize) -> Vec<Vec<f64>> {
+    /// Every round's value per case, and per case the notes it recorded, round by round.
+    #[allow(clippy::type_complexity)]
+    fn measure(&mut self, rounds: usize) -> (Vec<Vec<f64>>, Vec<Vec<(String, Vec<f64>)>>) {
         let mut out = Vec::with_capacity(rounds);
+        let mut notes: Vec<Vec<(String, Vec<f64>)>> = vec![Vec::new(); self.cases.len()];
         for r in 0..self.warmup + rounds {
-            let row: Vec<f64> = self.cases.iter_mut().map(|(_, f)| f()).collect();
+            let mut row = Vec::with_capacity(self.cases.len());
+            for (i, (_, f)) in self.cases.iter_mut().enumerate() {
+                NOTES.with(|n| n.borrow_mut().clear());
+                row.push(f());
+                let recorded = NOTES.with(|n| std::mem::take(&mut *n.borrow_mut()));
+                if r < self.warmup {
+                    continue;
+                }
+                for (name, v) in recorded {
+                    match notes[i].iter_mut().find(|(n, _)| *n == name) {
+                        Some((_, vals)) => vals.push(v),
+                        None => notes[i].push((name, vec![v])),
+                    }
+                }
+            }
             if r >= self.warmup {
                 out.push(row);
             }
         }
-        out
+        (out, notes)
     }
 }
 
@@ -280,13 +364,19 @@ fn aggregate(
                 .collect();
             let process_medians: Vec<f64> =
                 per_process.iter().map(|p| quantile(&p[i], 0.5)).collect();
+            // A round whose baseline is zero (a litmus test that saw nothing) has no ratio.
             let round_ratios = |p: &Vec<Vec<f64>>| -> Vec<f64> {
-                p[i].iter().zip(&p[b]).map(|(v, base)| v / base).collect()
+                p[i].iter()
+                    .zip(&p[b])
+                    .map(|(v, base)| v / base)
+                    .filter(|r| r.is_finite())
+                    .collect()
             };
             let all_ratios: Vec<f64> = per_process.iter().flat_map(round_ratios).collect();
             let per_proc_ratio: Vec<f64> = per_process
                 .iter()
                 .map(|p| quantile(&round_ratios(p), 0.5))
+                .filter(|r| !r.is_nan())
                 .collect();
             CaseResult {
                 name: name.clone(),
@@ -294,12 +384,10 @@ fn aggregate(
                 process_medians,
                 ratio: quantile(&all_ratios, 0.5),
                 ratio_range: (
-                    per_proc_ratio.iter().copied().fold(f64::INFINITY, f64::min),
-                    per_proc_ratio
-                        .iter()
-                        .copied()
-                        .fold(f64::NEG_INFINITY, f64::max),
+                    per_proc_ratio.iter().copied().fold(f64::NAN, f64::min),
+                    per_proc_ratio.iter().copied().fold(f64::NAN, f64::max),
                 ),
+                notes: Vec::new(),
             }
         })
         .collect();
@@ -338,15 +426,31 @@ impl Report {
             },
             self.baseline
         );
-        let _ = writeln!(
+        let note_names = self.note_names();
+        let _ = write!(
             s,
             "| case | median | min–max | p25–p75 | per-process medians | ratio |"
         );
-        let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|");
+        for n in &note_names {
+            let _ = write!(s, " {n} (median) |");
+        }
+        let _ = write!(s, "\n|---|---:|---:|---:|---:|---:|");
+        for _ in &note_names {
+            let _ = write!(s, "---:|");
+        }
+        let _ = writeln!(s);
         for c in &self.cases {
-            let _ = writeln!(
+            let ratio = if c.ratio.is_nan() {
+                "–".to_string()
+            } else {
+                format!(
+                    "{:.2}× ({:.2}–{:.2})",
+                    c.ratio, c.ratio_range.0, c.ratio_range.1
+                )
+            };
+            let _ = write!(
                 s,
-                "| {} | {} | {}–{} | {}–{} | {} | {:.2}× ({:.2}–{:.2}) |",
+                "| {} | {} | {}–{} | {}–{} | {} | {ratio} |",
                 c.name,
                 fmt(c.median()),
                 fmt(quantile(&c.values, 0.0)),
@@ -358,12 +462,27 @@ impl Report {
                     .map(|v| fmt(*v))
                     .collect::<Vec<_>>()
                     .join(" / "),
-                c.ratio,
-                c.ratio_range.0,
-                c.ratio_range.1
             );
+            for n in &note_names {
+                let cell = c.note(n).map_or("–".to_string(), fmt);
+                let _ = write!(s, " {cell} |");
+            }
+            let _ = writeln!(s);
         }
         s
+    }
+
+    /// Every note name recorded by any case, in order of first appearance.
+    pub fn note_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for c in &self.cases {
+            for (n, _) in &c.notes {
+                if !names.contains(n) {
+                    names.push(n.clone());
+                }
+            }
+        }
+        names
     }
 
     /// The report as one line of JSON (no dependency on serde: the format is tiny).
@@ -372,16 +491,22 @@ impl Report {
             .cases
             .iter()
             .map(|c| {
+                let notes: Vec<String> = c
+                    .notes
+                    .iter()
+                    .map(|(n, v)| format!("{n:?}:{}", json_num(quantile(v, 0.5))))
+                    .collect();
                 format!(
-                    "{{\"name\":{:?},\"median\":{},\"min\":{},\"max\":{},\"process_medians\":[{}],\"ratio\":{},\"ratio_min\":{},\"ratio_max\":{}}}",
+                    "{{\"name\":{:?},\"median\":{},\"min\":{},\"max\":{},\"process_medians\":[{}],\"ratio\":{},\"ratio_min\":{},\"ratio_max\":{},\"notes\":{{{}}}}}",
                     c.name,
-                    c.median(),
-                    quantile(&c.values, 0.0),
-                    quantile(&c.values, 1.0),
-                    c.process_medians.iter().map(f64::to_string).collect::<Vec<_>>().join(","),
-                    c.ratio,
-                    c.ratio_range.0,
-                    c.ratio_range.1
+                    json_num(c.median()),
+                    json_num(quantile(&c.values, 0.0)),
+                    json_num(quantile(&c.values, 1.0)),
+                    c.process_medians.iter().map(|v| json_num(*v)).collect::<Vec<_>>().join(","),
+                    json_num(c.ratio),
+                    json_num(c.ratio_range.0),
+                    json_num(c.ratio_range.1),
+                    notes.join(",")
                 )
             })
             .collect();
@@ -394,6 +519,15 @@ impl Report {
             self.processes,
             cases.join(",")
         )
+    }
+}
+
+/// A number as JSON: NaN and infinities (undefined ratios) become `null`.
+fn json_num(v: f64) -> String {
+    if v.is_finite() {
+        v.to_string()
+    } else {
+        "null".to_string()
     }
 }
 
@@ -411,6 +545,11 @@ pub fn quantile(values: &[f64], q: f64) -> f64 {
     let pos = q.clamp(0.0, 1.0) * (v.len() - 1) as f64;
     let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
     v[lo] + (v[hi] - v[lo]) * (pos - lo as f64)
+}
+
+/// A value as the tables print it: 3 significant digits or so (`0.81`, `14.7`, `492`).
+pub fn format_value(v: f64) -> String {
+    fmt(v)
 }
 
 fn fmt(v: f64) -> String {
@@ -451,5 +590,57 @@ mod tests {
         assert_eq!(r.case("a").unwrap().process_medians, vec![1.0, 10.0]);
         assert!(r.table().contains("| b |"));
         assert!(r.json().starts_with("{\"experiment\":\"t\""));
+    }
+
+    #[test]
+    fn a_zero_baseline_gives_no_ratio_instead_of_infinity() {
+        let exp = Experiment::new("litmus", "%", Better::Lower)
+            .case("relaxed", || 0.0)
+            .case("seqcst", || 0.0);
+        let pp = vec![vec![vec![0.0, 1.0], vec![0.0, 0.0]]];
+        let r = aggregate(&exp, "relaxed", 2, 1, &pp);
+        // Round 1 has no ratio (0/0); round 2 gives 0/1 = 0.
+        assert_eq!(r.case("seqcst").unwrap().ratio, 0.0);
+        let pp = vec![vec![vec![0.0, 0.0], vec![0.0, 0.0]]];
+        let r = aggregate(&exp, "relaxed", 2, 1, &pp);
+        assert!(r.case("seqcst").unwrap().ratio.is_nan());
+        assert!(r.table().contains("| – |"), "{}", r.table());
+        assert!(r.json().contains("\"ratio\":null"));
+    }
+
+    #[test]
+    fn notes_are_collected_per_case_and_shown_as_columns() {
+        let mut exp = Experiment::new("t", "ns", Better::Lower)
+            .warmup(1)
+            .case("a", || {
+                note("retries", 3.0);
+                1.0
+            })
+            .case("b", || 2.0);
+        let (values, notes) = exp.measure(2);
+        assert_eq!(values, vec![vec![1.0, 2.0], vec![1.0, 2.0]]);
+        // The warm-up round's note is discarded with its value.
+        assert_eq!(notes[0], vec![("retries".to_string(), vec![3.0, 3.0])]);
+        assert!(notes[1].is_empty());
+        let mut r = aggregate(
+            &exp,
+            "a",
+            2,
+            1,
+            &[values
+                .iter()
+                .fold(vec![Vec::new(), Vec::new()], |mut acc, row| {
+                    acc[0].push(row[0]);
+                    acc[1].push(row[1]);
+                    acc
+                })],
+        );
+        r.cases[0].notes = notes[0].clone();
+        assert_eq!(r.case("a").unwrap().note("retries"), Some(3.0));
+        assert_eq!(r.note_names(), vec!["retries".to_string()]);
+        let table = r.table();
+        assert!(table.contains("retries (median)"), "{table}");
+        assert!(table.contains("| 3.00 |"), "{table}");
+        assert!(r.json().contains("\"notes\":{\"retries\":3}"));
     }
 }

@@ -1,0 +1,359 @@
+//! The order book: the id index, the pool and the two ladders, kept in step.
+
+use crate::index::Index;
+use crate::ladder::{Ladder, LevelData, Loc};
+use crate::pool::{NIL, Node, Pool};
+use crate::{BookError, Hints, Level, Order, Side};
+
+/// A market-by-order book: every resting order, by id, in price-time order.
+///
+/// Prices are integer ticks (any `i64`); quantities are `u64`. Every method either does
+/// what it says or returns a [`BookError`] and leaves the book unchanged.
+#[derive(Debug)]
+pub struct OrderBook {
+    /// Resting order id -> pool index.
+    index: Index,
+    pool: Pool,
+    bids: Ladder,
+    asks: Ladder,
+}
+
+impl Default for OrderBook {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl OrderBook {
+    /// An empty book with [`Hints::default`].
+    pub fn new() -> Self {
+        Self::with_hints(Hints::default())
+    }
+
+    /// An empty book sized by `hints` (see [`Hints`]).
+    pub fn with_hints(hints: Hints) -> Self {
+        Self {
+            index: Index::with_capacity(hints.orders),
+            pool: Pool::with_capacity(hints.orders),
+            bids: Ladder::new(Side::Bid, hints.levels, hints.tick),
+            asks: Ladder::new(Side::Ask, hints.levels, hints.tick),
+        }
+    }
+
+    #[inline(always)]
+    fn ladder(&self, side: Side) -> &Ladder {
+        match side {
+            Side::Bid => &self.bids,
+            Side::Ask => &self.asks,
+        }
+    }
+
+    #[inline(always)]
+    fn ladder_mut(&mut self, side: Side) -> &mut Ladder {
+        match side {
+            Side::Bid => &mut self.bids,
+            Side::Ask => &mut self.asks,
+        }
+    }
+
+    /// Rests a new order at the back of its price level.
+    ///
+    /// # Errors
+    ///
+    /// [`BookError::ZeroQuantity`] if `qty` is 0; [`BookError::DuplicateOrder`] if an
+    /// order with this id rests already.
+    #[inline]
+    pub fn add(&mut self, id: u64, side: Side, price: i64, qty: u64) -> Result<(), BookError> {
+        self.insert(id, side, price, qty, 0)
+    }
+
+    /// [`add`](Self::add) with an owner, for the matching engine's self-trade check.
+    #[inline]
+    pub(crate) fn insert(
+        &mut self,
+        id: u64,
+        side: Side,
+        price: i64,
+        qty: u64,
+        owner: u32,
+    ) -> Result<(), BookError> {
+        if qty == 0 {
+            return Err(BookError::ZeroQuantity);
+        }
+        self.index.reserve_one();
+        let Err(at) = self.index.find(id, &self.pool) else {
+            return Err(BookError::DuplicateOrder(id));
+        };
+        let ladder = match side {
+            Side::Bid => &mut self.bids,
+            Side::Ask => &mut self.asks,
+        };
+        let loc = ladder.entry(price);
+        let level = ladder.at_mut(loc);
+        let i = self.pool.alloc(Node {
+            id,
+            price,
+            qty,
+            prev: if level.count == 0 { NIL } else { level.tail },
+            next: NIL,
+            owner,
+            side,
+        });
+        if level.count == 0 {
+            level.head = i;
+        } else {
+            self.pool.get_mut(level.tail).next = i;
+        }
+        level.tail = i;
+        level.count += 1;
+        level.qty += qty;
+        self.index.insert_at(at, id, i);
+        Ok(())
+    }
+
+    /// Cancels `qty` of a resting order (ITCH's `X`). The order keeps its place in the
+    /// queue; if nothing remains it leaves the book. Returns the quantity that remains.
+    ///
+    /// # Errors
+    ///
+    /// [`BookError::ZeroQuantity`], [`BookError::UnknownOrder`], or
+    /// [`BookError::ExceedsRemaining`] if `qty` is more than remains.
+    #[inline]
+    pub fn reduce(&mut self, id: u64, qty: u64) -> Result<u64, BookError> {
+        self.take(id, qty)
+    }
+
+    /// Trades `qty` of a resting order (ITCH's `E` and `C`): the same effect on the book as
+    /// [`reduce`](Self::reduce); the order leaves when nothing remains. Returns the
+    /// quantity that remains.
+    ///
+    /// # Errors
+    ///
+    /// As for [`reduce`](Self::reduce).
+    #[inline]
+    pub fn execute(&mut self, id: u64, qty: u64) -> Result<u64, BookError> {
+        self.take(id, qty)
+    }
+
+    #[inline]
+    fn take(&mut self, id: u64, qty: u64) -> Result<u64, BookError> {
+        if qty == 0 {
+            return Err(BookError::ZeroQuantity);
+        }
+        let Some(i) = self.index.get(id, &self.pool) else {
+            return Err(BookError::UnknownOrder(id));
+        };
+        let node = *self.pool.get(i);
+        if qty > node.qty {
+            return Err(BookError::ExceedsRemaining {
+                id,
+                remaining: node.qty,
+                requested: qty,
+            });
+        }
+        if qty == node.qty {
+            self.index.remove(id, &self.pool);
+            self.unlink(i);
+            return Ok(0);
+        }
+        self.pool.get_mut(i).qty -= qty;
+        let ladder = self.ladder_mut(node.side);
+        let loc = ladder
+            .find(node.price)
+            .expect("a resting order's level exists");
+        ladder.at_mut(loc).qty -= qty;
+        Ok(node.qty - qty)
+    }
+
+    /// Removes a resting order (ITCH's `D`) and returns it as it was.
+    ///
+    /// # Errors
+    ///
+    /// [`BookError::UnknownOrder`].
+    #[inline]
+    pub fn delete(&mut self, id: u64) -> Result<Order, BookError> {
+        let Some(i) = self.index.remove(id, &self.pool) else {
+            return Err(BookError::UnknownOrder(id));
+        };
+        let node = *self.pool.get(i);
+        self.unlink(i);
+        Ok(Order {
+            id,
+            side: node.side,
+            price: node.price,
+            qty: node.qty,
+        })
+    }
+
+    /// Replaces a resting order by a new one on the same side (ITCH's `U`): the old order
+    /// leaves, the new one joins the back of its level (it loses time priority, even at the
+    /// same price). `new_id` may equal `old_id`.
+    ///
+    /// # Errors
+    ///
+    /// [`BookError::ZeroQuantity`], [`BookError::UnknownOrder`] for `old_id`,
+    /// [`BookError::DuplicateOrder`] for `new_id`.
+    #[inline]
+    pub fn replace(
+        &mut self,
+        old_id: u64,
+        new_id: u64,
+        price: i64,
+        qty: u64,
+    ) -> Result<(), BookError> {
+        if qty == 0 {
+            return Err(BookError::ZeroQuantity);
+        }
+        let Some(i) = self.index.get(old_id, &self.pool) else {
+            return Err(BookError::UnknownOrder(old_id));
+        };
+        if new_id != old_id && self.index.get(new_id, &self.pool).is_some() {
+            return Err(BookError::DuplicateOrder(new_id));
+        }
+        let node = *self.pool.get(i);
+        self.index.remove(old_id, &self.pool);
+        self.unlink(i);
+        self.insert(new_id, node.side, price, qty, node.owner)
+            .expect("checked above: a new id and a positive quantity");
+        Ok(())
+    }
+
+    /// Takes node `i` (already out of the index) off its level and frees it.
+    #[inline]
+    fn unlink(&mut self, i: u32) {
+        let node = *self.pool.get(i);
+        let ladder = match node.side {
+            Side::Bid => &mut self.bids,
+            Side::Ask => &mut self.asks,
+        };
+        let loc = ladder
+            .find(node.price)
+            .expect("a resting order's level exists");
+        let level = ladder.at_mut(loc);
+        if node.prev == NIL {
+            level.head = node.next;
+        } else {
+            self.pool.get_mut(node.prev).next = node.next;
+        }
+        if node.next == NIL {
+            level.tail = node.prev;
+        } else {
+            self.pool.get_mut(node.next).prev = node.prev;
+        }
+        level.qty -= node.qty;
+        level.count -= 1;
+        if level.count == 0 {
+            ladder.remove(loc);
+        }
+        self.pool.free(i);
+    }
+
+    fn level(ladder: &Ladder, loc: Loc) -> Level {
+        let d: &LevelData = ladder.at(loc);
+        Level {
+            price: ladder.price_at(loc),
+            qty: d.qty,
+            orders: d.count,
+        }
+    }
+
+    /// The highest bid level.
+    #[inline]
+    pub fn best_bid(&self) -> Option<Level> {
+        self.bids.best().map(|loc| Self::level(&self.bids, loc))
+    }
+
+    /// The lowest ask level.
+    #[inline]
+    pub fn best_ask(&self) -> Option<Level> {
+        self.asks.best().map(|loc| Self::level(&self.asks, loc))
+    }
+
+    /// The best `n` levels of one side, best first (fewer if the side has fewer).
+    pub fn depth(&self, side: Side, n: usize) -> Vec<Level> {
+        let ladder = self.ladder(side);
+        ladder
+            .levels()
+            .take(n)
+            .map(|loc| Self::level(ladder, loc))
+            .collect()
+    }
+
+    /// The resting order with this id.
+    pub fn order(&self, id: u64) -> Option<Order> {
+        self.index.get(id, &self.pool).map(|i| {
+            let n = self.pool.get(i);
+            Order {
+                id,
+                side: n.side,
+                price: n.price,
+                qty: n.qty,
+            }
+        })
+    }
+
+    /// The orders at one price, oldest (first to trade) first.
+    pub fn orders_at(&self, side: Side, price: i64) -> Vec<Order> {
+        let ladder = self.ladder(side);
+        let mut out = Vec::new();
+        if let Some(loc) = ladder.find(price) {
+            let mut i = ladder.at(loc).head;
+            while i != NIL {
+                let n = self.pool.get(i);
+                out.push(Order {
+                    id: n.id,
+                    side,
+                    price: n.price,
+                    qty: n.qty,
+                });
+                i = n.next;
+            }
+        }
+        out
+    }
+
+    /// Resting orders.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Whether no order rests.
+    pub fn is_empty(&self) -> bool {
+        self.index.len() == 0
+    }
+
+    // --- For the matching engine -------------------------------------------------------
+
+    /// The oldest order at the best level of `side`: (pool index, node).
+    #[inline]
+    pub(crate) fn front(&self, side: Side) -> Option<(u32, Node)> {
+        let ladder = self.ladder(side);
+        let loc = ladder.best()?;
+        let i = ladder.at(loc).head;
+        Some((i, *self.pool.get(i)))
+    }
+
+    /// Trades `qty` (at most what rests) of the order at pool index `i`.
+    #[inline]
+    pub(crate) fn fill(&mut self, i: u32, qty: u64) {
+        let node = *self.pool.get(i);
+        debug_assert!(qty <= node.qty);
+        if qty == node.qty {
+            self.index.remove(node.id, &self.pool);
+            self.unlink(i);
+        } else {
+            self.pool.get_mut(i).qty -= qty;
+            let ladder = self.ladder_mut(node.side);
+            let loc = ladder
+                .find(node.price)
+                .expect("a resting order's level exists");
+            ladder.at_mut(loc).qty -= qty;
+        }
+    }
+
+    /// Whether an order with this id rests.
+    #[inline]
+    pub(crate) fn contains(&self, id: u64) -> bool {
+        self.index.get(id, &self.pool).is_some()
+    }
+}
