@@ -21,6 +21,7 @@
 //! | experiment | unit | cases |
 //! |---|---|---|
 //! | throughput, capacity 1024 / 65536 | M items/s | this ring, rtrb, crossbeam `ArrayQueue`, std `sync_channel`; batched: this ring's `push_slice`/`pop_slice` and rtrb's `push_partial_slice`/`pop_partial_slice` (256 at a time) |
+//! | throughput, capacity 1024 / 65536, consumer working | M items/s | this ring, rtrb, `ArrayQueue`, the consumer doing about 1 ns of work per item |
 //! | round trip through two rings | ns per round trip | the same peers, each side spinning (channels block) |
 //! | spin vs yield | ns (p50, p99 one-way latency) and % of a core | `pop_blocking` with `Wait::Spin`, `Wait::Yield`, `Wait::SpinThenYield`, alone and sharing its core with a busy thread |
 
@@ -30,7 +31,9 @@ use std::time::{Duration, Instant};
 
 use course_testkit::pin;
 use course_testkit::rounds::{Better, Experiment};
-use spsc_ring_grader::drivers::{array_queue, batched_throughput, pinned, round_trip, throughput};
+use spsc_ring_grader::drivers::{
+    array_queue, batched_throughput, pinned, round_trip, throughput, throughput_with_work,
+};
 use spsc_ring_grader::{UNDER_TEST, imp};
 
 /// Items per throughput measurement, one at a time and batched.
@@ -82,6 +85,45 @@ fn throughput_experiment(cap: usize) {
         format!("{UNDER_TEST}: push/pop_slice ×{BATCH}"),
         move || batched_throughput(imp::channel(cap), ITEMS_BATCHED, BATCH),
     )
+    .baseline("rtrb: push/pop")
+    .run();
+}
+
+/// Dependent multiply steps the consumer does per item in the "consumer working"
+/// experiments (about 1 ns in all).
+const LIGHT_WORK: u32 = 2;
+
+/// The same hand-off with a consumer that does a little work per item, as real consumers
+/// do. A bare consumer is *faster* than its producer, so the pair tends to settle with the
+/// ring nearly empty and the consumer reading each line while the producer still writes
+/// it; a consumer slightly slower than the producer lets the ring fill, and the two cores
+/// then work on different lines. Which of the two states a run settles into decides its
+/// throughput more than the code does (`examples/regimes.rs` sweeps the work).
+fn working_consumer_experiment(cap: usize) {
+    let name = format!("throughput, capacity {cap}, consumer working");
+    if !wanted(&name) {
+        return;
+    }
+    let exp = Experiment::new(name, "M items/s", Better::Higher)
+        .case("rtrb: push/pop", move || {
+            throughput_with_work(rtrb::RingBuffer::new(cap), ITEMS, cap, LIGHT_WORK).mops
+        })
+        .case(format!("{UNDER_TEST}: push/pop"), move || {
+            throughput_with_work(imp::channel(cap), ITEMS, cap, LIGHT_WORK).mops
+        });
+    #[cfg(all(feature = "reference", not(feature = "solution")))]
+    let exp = exp.case("reference: push/pop", move || {
+        throughput_with_work(
+            spsc_ring_grader::reference::channel(cap),
+            ITEMS,
+            cap,
+            LIGHT_WORK,
+        )
+        .mops
+    });
+    exp.case("crossbeam ArrayQueue: push/pop", move || {
+        throughput_with_work(array_queue(cap), ITEMS, cap, LIGHT_WORK).mops
+    })
     .baseline("rtrb: push/pop")
     .run();
 }
@@ -282,6 +324,8 @@ fn main() {
         for name in [
             "throughput, capacity 1024",
             "throughput, capacity 65536",
+            "throughput, capacity 1024, consumer working",
+            "throughput, capacity 65536, consumer working",
             "round trip through two rings (one item in flight)",
             "spin vs yield: one-way latency p50",
             "spin vs yield: one-way latency p99",
@@ -296,6 +340,8 @@ fn main() {
     let _ = pin::cores();
     throughput_experiment(1024);
     throughput_experiment(65536);
+    working_consumer_experiment(1024);
+    working_consumer_experiment(65536);
     round_trips();
     spin_vs_yield();
 }

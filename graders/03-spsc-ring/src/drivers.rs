@@ -10,7 +10,7 @@
 //! different cores (unless `COURSE_BENCH_NO_PIN` is set), start together from a spin
 //! barrier and take their own timestamps ([`course_testkit::team::run_team`]).
 
-use std::hint::spin_loop;
+use std::hint::{black_box, spin_loop};
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -235,6 +235,18 @@ pub struct Throughput {
 /// Sends `0..items` one at a time from a pinned producer to a pinned consumer, both
 /// spinning on failure, and checks the order.
 pub fn throughput(halves: (impl Tx, impl Rx), items: u64, capacity: usize) -> Throughput {
+    throughput_with_work(halves, items, capacity, 0)
+}
+
+/// Like [`throughput`], with `work` extra steps of a dependent computation in the
+/// consumer after each item (a few tenths of a nanosecond each): a slower consumer, to
+/// show how the pair's steady state depends on which side is faster.
+pub fn throughput_with_work(
+    halves: (impl Tx, impl Rx),
+    items: u64,
+    capacity: usize,
+    work: u32,
+) -> Throughput {
     let (d, mut fills, ()) = pair(
         halves,
         |mut tx| {
@@ -251,7 +263,12 @@ pub fn throughput(halves: (impl Tx, impl Rx), items: u64, capacity: usize) -> Th
         },
         |mut rx| {
             for i in 0..items {
-                check_seq(pop_spin(&mut rx), i);
+                let v = pop_spin(&mut rx);
+                check_seq(v, i);
+                let mut x = v;
+                for _ in 0..work {
+                    x = black_box(x.wrapping_mul(3));
+                }
             }
         },
     );
