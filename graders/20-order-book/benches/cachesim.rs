@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo bench -p order-book-grader --no-default-features --features bench,solution --bench cachesim --no-run
-//! valgrind --tool=callgrind --cache-sim=yes --D1=49152,12,64 --LL=2097152,16,64 \
+//! valgrind --tool=callgrind --cache-sim=yes --D1=32768,8,64 --LL=524288,8,64 \
 //!     --toggle-collect='cachesim::replay_*' target/release/deps/cachesim-* ladder
 //! ```
 //!

@@ -140,7 +140,7 @@ impl OrderBook {
         if qty == 0 {
             return Err(BookError::ZeroQuantity);
         }
-        let Some(i) = self.index.get(id, &self.pool) else {
+        let Some((at, i)) = self.index.locate(id, &self.pool) else {
             return Err(BookError::UnknownOrder(id));
         };
         let node = *self.pool.get(i);
@@ -152,7 +152,7 @@ impl OrderBook {
             });
         }
         if qty == node.qty {
-            self.index.remove(id, &self.pool);
+            self.index.remove_at(at);
             self.unlink(i);
             return Ok(0);
         }
@@ -204,14 +204,14 @@ impl OrderBook {
         if qty == 0 {
             return Err(BookError::ZeroQuantity);
         }
-        let Some(i) = self.index.get(old_id, &self.pool) else {
+        let Some((at, i)) = self.index.locate(old_id, &self.pool) else {
             return Err(BookError::UnknownOrder(old_id));
         };
         if new_id != old_id && self.index.get(new_id, &self.pool).is_some() {
             return Err(BookError::DuplicateOrder(new_id));
         }
         let node = *self.pool.get(i);
-        self.index.remove(old_id, &self.pool);
+        self.index.remove_at(at);
         self.unlink(i);
         self.insert(new_id, node.side, price, qty, node.owner)
             .expect("checked above: a new id and a positive quantity");

@@ -120,11 +120,10 @@ impl Index {
         self.len += 1;
     }
 
-    /// Removes `id` and returns its pool slot.
+    /// Where `id`'s entry is, and its pool slot.
     #[inline]
-    pub(crate) fn remove(&mut self, id: u64, pool: &Pool) -> Option<u32> {
+    pub(crate) fn locate(&self, id: u64, pool: &Pool) -> Option<(usize, u32)> {
         let tag = tag_of(id);
-        let mask = self.mask();
         let mut i = self.home(tag);
         loop {
             let e = self.entries[i];
@@ -132,16 +131,29 @@ impl Index {
                 return None;
             }
             if e.tag == tag && pool.get(e.slot).id == id {
-                break;
+                return Some((i, e.slot));
             }
-            i = (i + 1) & mask;
+            i = (i + 1) & self.mask();
         }
-        let slot = self.entries[i].slot;
+    }
+
+    /// Removes `id` and returns its pool slot.
+    #[inline]
+    pub(crate) fn remove(&mut self, id: u64, pool: &Pool) -> Option<u32> {
+        let (at, slot) = self.locate(id, pool)?;
+        self.remove_at(at);
+        Some(slot)
+    }
+
+    /// Removes the entry at `at` (found by [`Index::locate`], with no change since).
+    #[inline]
+    pub(crate) fn remove_at(&mut self, at: usize) {
+        let mask = self.mask();
         // Backward shift: walk the run after the hole; an entry moves into the hole unless
         // its home lies cyclically in (hole, here], where a lookup would never pass the
         // hole to reach it.
-        let mut hole = i;
-        let mut j = (i + 1) & mask;
+        let mut hole = at;
+        let mut j = (at + 1) & mask;
         loop {
             let e = self.entries[j];
             if e.slot == NIL {
@@ -156,7 +168,6 @@ impl Index {
         }
         self.entries[hole] = EMPTY;
         self.len -= 1;
-        Some(slot)
     }
 
     /// Doubles the table. The tags hold 32 hash bits, so each entry's new home is known

@@ -57,6 +57,13 @@ pub(crate) enum Loc {
 pub(crate) struct Ladder {
     bid: bool,
     tick: u64,
+    /// `key - base` of the first key past the window: `slots.len() * tick`.
+    span: u64,
+    /// `ceil(2^64 / tick)` when every in-window difference fits in 32 bits, else 0: the
+    /// quotient `d / tick` is then `(d * magic) >> 64`, one multiplication instead of a
+    /// 64-bit division (about 40 cycles on the Zen core this course was measured on).
+    /// Lemire, Kaser and Kurz, "Faster Remainder by Direct Computation" (2019).
+    magic: u64,
     /// Keys on the grid are congruent to this, modulo `tick`.
     phase: i64,
     /// The key of `slots[0]`.
@@ -79,9 +86,17 @@ impl Ladder {
         // The grid is the multiples of `tick` in price; in key space that is
         // key(0) modulo tick.
         let phase = if bid { !0i64 } else { 0 }.rem_euclid(tick);
+        let span = (n as u64).saturating_mul(tick as u64);
+        let magic = if tick > 1 && span <= 1 << 32 {
+            u64::MAX / tick as u64 + 1
+        } else {
+            0
+        };
         Self {
             bid,
             tick: tick as u64,
+            span,
+            magic,
             phase,
             base: phase,
             slots: vec![LevelData::default(); n].into_boxed_slice(),
@@ -111,16 +126,24 @@ impl Ladder {
         }
         // Exact even when the difference does not fit an i64: key >= base.
         let d = key.wrapping_sub(self.base) as u64;
+        if d >= self.span {
+            return None;
+        }
         let slot = if self.tick == 1 {
             d
         } else {
-            let q = d / self.tick;
+            let q = if self.magic != 0 {
+                // d < span <= 2^32 and tick < 2^32: the product is exact (see `magic`).
+                ((u128::from(d) * u128::from(self.magic)) >> 64) as u64
+            } else {
+                d / self.tick
+            };
             if q * self.tick != d {
                 return None;
             }
             q
         };
-        (slot < self.len() as u64).then_some(slot as usize)
+        Some(slot as usize)
     }
 
     #[inline(always)]

@@ -50,11 +50,21 @@ impl std::fmt::Display for ReplayError {
 impl std::error::Error for ReplayError {}
 
 /// One order book per stock, by locate code.
-#[derive(Debug)]
 pub struct Replay {
-    books: Vec<Option<Box<OrderBook>>>,
+    /// One entry per possible locate code (2^16 of them, 512 KiB of pointers, most never
+    /// touched): indexing by a `u16` then needs neither a bounds check nor a resize.
+    books: Box<[Option<Box<OrderBook>>; 1 << 16]>,
     names: Vec<Option<Stock>>,
     hints: Hints,
+}
+
+impl std::fmt::Debug for Replay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Replay")
+            .field("books", &self.locates().count())
+            .field("hints", &self.hints)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for Replay {
@@ -75,7 +85,11 @@ impl Replay {
     /// No books yet; each book is created with `hints` when its stock first appears.
     pub fn new(hints: Hints) -> Self {
         Self {
-            books: Vec::new(),
+            books: (0..1 << 16)
+                .map(|_| None)
+                .collect::<Box<[_]>>()
+                .try_into()
+                .expect("2^16 entries"),
             names: Vec::new(),
             hints,
         }
@@ -84,12 +98,9 @@ impl Replay {
     /// The book of the stock with this locate code, created if needed.
     #[inline]
     fn book_mut(&mut self, locate: u16) -> &mut OrderBook {
-        let i = usize::from(locate);
-        if i >= self.books.len() {
-            self.books.resize_with(i + 1, || None);
-        }
         let hints = self.hints;
-        self.books[i].get_or_insert_with(|| Box::new(OrderBook::with_hints(hints)))
+        self.books[usize::from(locate)]
+            .get_or_insert_with(|| Box::new(OrderBook::with_hints(hints)))
     }
 
     /// Applies one message (see the module docs for the mapping).
@@ -152,7 +163,7 @@ impl Replay {
 
     /// The book of the stock with this locate code, if it has one.
     pub fn book(&self, locate: u16) -> Option<&OrderBook> {
-        self.books.get(usize::from(locate))?.as_deref()
+        self.books[usize::from(locate)].as_deref()
     }
 
     /// The symbol the stock directory gave this locate code.
