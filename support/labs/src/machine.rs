@@ -1,6 +1,6 @@
 //! A one-line description of the machine, for tables and chart captions.
 
-/// E.g. "2 × Intel(R) Xeon(R) Processor (family 6, model 207), KVM guest, Linux 6.18.44".
+/// E.g. "2 × AMD EPYC (family 23, model 1), KVM guest, Linux 6.18.44".
 pub fn describe() -> String {
     let cpus = online_cpus();
     let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
