@@ -195,14 +195,31 @@ impl<T> Ring<T> {
     }
 }
 
-/// Copies `items` into `slots` (the same length), one after the other. A loop over two
-/// slices side by side, which the compiler turns into a memory copy.
+/// Copies `items` into `slots` (the same length): one `memcpy` in normal builds; under loom
+/// a loop over the slots, so that the model sees every access.
+///
+/// (A plain loop `for (slot, &item) in slots.iter().zip(items)` often compiles to the same
+/// copy, but it is the optimiser's choice: with that loop, one build of the benches
+/// measured 64 items in and out in 110 ns against rtrb's 68 ns; with the explicit copy the
+/// same bench measured 57 ns against 66 ns.)
 ///
 /// # Safety
 ///
 /// The slots must belong to the producer (no concurrent access).
 #[inline(always)]
 unsafe fn write_run<T: Copy>(slots: &[Slot<T>], items: &[T]) {
+    debug_assert_eq!(slots.len(), items.len());
+    #[cfg(not(loom))]
+    // SAFETY: outside loom, `Slot<T>` is `repr(transparent)` over std's
+    // `UnsafeCell<MaybeUninit<T>>` (a layout `course_sync::cell::UnsafeCell` promises), so
+    // the run of slots is laid out as a `[T]` of the same length. Writing through a pointer
+    // derived from `&UnsafeCell` is interior mutability, which `UnsafeCell` permits. The
+    // caller owns these slots, so nothing else accesses them, and the two ranges cannot
+    // overlap (`items` is not in the ring). `T: Copy`: overwriting leaks nothing.
+    unsafe {
+        std::ptr::copy_nonoverlapping(items.as_ptr(), slots.as_ptr() as *mut T, items.len());
+    }
+    #[cfg(loom)]
     for (slot, &item) in slots.iter().zip(items) {
         // SAFETY: the caller owns the slots; writing a `Copy` value over an uninitialised
         // slot leaks nothing.
@@ -210,13 +227,24 @@ unsafe fn write_run<T: Copy>(slots: &[Slot<T>], items: &[T]) {
     }
 }
 
-/// Copies `slots` (initialised, the same length) into `out`.
+/// Copies `slots` (initialised, the same length) into `out`: one `memcpy` in normal
+/// builds, a loop under loom (see [`write_run`]).
 ///
 /// # Safety
 ///
 /// The slots must belong to the consumer and hold initialised values.
 #[inline(always)]
 unsafe fn read_run<T: Copy>(slots: &[Slot<T>], out: &mut [T]) {
+    debug_assert_eq!(slots.len(), out.len());
+    #[cfg(not(loom))]
+    // SAFETY: the slots are laid out as a `[T]` (see `write_run`), every one holds an
+    // initialised value (the caller's promise), and no write to them can happen until we
+    // publish the new `head`. `out` is a distinct `&mut` buffer, so the ranges do not
+    // overlap. `T: Copy`: the values stay valid in the slots, and nothing is dropped.
+    unsafe {
+        std::ptr::copy_nonoverlapping(slots.as_ptr() as *const T, out.as_mut_ptr(), out.len());
+    }
+    #[cfg(loom)]
     for (dst, slot) in out.iter_mut().zip(slots) {
         // SAFETY: the caller guarantees the value is initialised and not being written;
         // `T: Copy`, so copying it out leaves nothing to drop.

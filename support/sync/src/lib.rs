@@ -76,6 +76,11 @@ pub mod cell {
     /// [`with`](UnsafeCell::with) lends a `*const T` and [`with_mut`](UnsafeCell::with_mut)
     /// a `*mut T`. Under std both compile to a plain pointer access; under loom they record
     /// the access so that a read racing with a write is reported.
+    ///
+    /// Layout (std builds only, and a promise code may rely on): `repr(transparent)` over
+    /// `std::cell::UnsafeCell<T>`, so it has `T`'s size and alignment and a slice of cells
+    /// has the layout of a slice of `T`. Under loom the cell carries tracking state and
+    /// promises nothing.
     #[cfg(not(loom))]
     #[derive(Debug, Default)]
     #[repr(transparent)]
