@@ -90,15 +90,10 @@ impl OrderBook {
         };
         let loc = ladder.entry(price);
         let level = ladder.at_mut(loc);
-        let i = self.pool.alloc(Node {
-            id,
-            price,
-            qty,
-            prev: if level.count == 0 { NIL } else { level.tail },
-            next: NIL,
-            owner,
-            side,
-        });
+        let prev = if level.count == 0 { NIL } else { level.tail };
+        let i = self
+            .pool
+            .alloc(Node::new(id, side, price, qty, prev), owner);
         if level.count == 0 {
             level.head = i;
         } else {
@@ -157,7 +152,7 @@ impl OrderBook {
             return Ok(0);
         }
         self.pool.get_mut(i).qty -= qty;
-        let ladder = self.ladder_mut(node.side);
+        let ladder = self.ladder_mut(node.side());
         let loc = ladder
             .find(node.price)
             .expect("a resting order's level exists");
@@ -179,7 +174,7 @@ impl OrderBook {
         self.unlink(i);
         Ok(Order {
             id,
-            side: node.side,
+            side: node.side(),
             price: node.price,
             qty: node.qty,
         })
@@ -211,9 +206,10 @@ impl OrderBook {
             return Err(BookError::DuplicateOrder(new_id));
         }
         let node = *self.pool.get(i);
+        let owner = self.pool.owner(i);
         self.index.remove_at(at);
         self.unlink(i);
-        self.insert(new_id, node.side, price, qty, node.owner)
+        self.insert(new_id, node.side(), price, qty, owner)
             .expect("checked above: a new id and a positive quantity");
         Ok(())
     }
@@ -222,7 +218,7 @@ impl OrderBook {
     #[inline]
     fn unlink(&mut self, i: u32) {
         let node = *self.pool.get(i);
-        let ladder = match node.side {
+        let ladder = match node.side() {
             Side::Bid => &mut self.bids,
             Side::Ask => &mut self.asks,
         };
@@ -230,15 +226,16 @@ impl OrderBook {
             .find(node.price)
             .expect("a resting order's level exists");
         let level = ladder.at_mut(loc);
-        if node.prev == NIL {
+        let prev = node.prev();
+        if prev == NIL {
             level.head = node.next;
         } else {
-            self.pool.get_mut(node.prev).next = node.next;
+            self.pool.get_mut(prev).next = node.next;
         }
         if node.next == NIL {
-            level.tail = node.prev;
+            level.tail = prev;
         } else {
-            self.pool.get_mut(node.next).prev = node.prev;
+            self.pool.get_mut(node.next).set_prev(prev);
         }
         level.qty -= node.qty;
         level.count -= 1;
@@ -285,7 +282,7 @@ impl OrderBook {
             let n = self.pool.get(i);
             Order {
                 id,
-                side: n.side,
+                side: n.side(),
                 price: n.price,
                 qty: n.qty,
             }
@@ -333,6 +330,12 @@ impl OrderBook {
         Some((i, *self.pool.get(i)))
     }
 
+    /// Who sent the order at pool index `i`.
+    #[inline]
+    pub(crate) fn owner_of(&self, i: u32) -> u32 {
+        self.pool.owner(i)
+    }
+
     /// Trades `qty` (at most what rests) of the order at pool index `i`.
     #[inline]
     pub(crate) fn fill(&mut self, i: u32, qty: u64) {
@@ -343,7 +346,7 @@ impl OrderBook {
             self.unlink(i);
         } else {
             self.pool.get_mut(i).qty -= qty;
-            let ladder = self.ladder_mut(node.side);
+            let ladder = self.ladder_mut(node.side());
             let loc = ladder
                 .find(node.price)
                 .expect("a resting order's level exists");

@@ -146,7 +146,7 @@ impl Engine {
             if !crosses {
                 break;
             }
-            if maker.owner == order.owner {
+            if self.book.owner_of(i) == order.owner {
                 out.self_trade = true;
                 break;
             }

@@ -225,15 +225,7 @@ mod tests {
                     Ok(slot) => assert_eq!(Some(&slot), model.get(&id)),
                     Err(at) => {
                         assert!(!model.contains_key(&id));
-                        let slot = pool.alloc(Node {
-                            id,
-                            price: 0,
-                            qty: 1,
-                            prev: NIL,
-                            next: NIL,
-                            owner: 0,
-                            side: Side::Bid,
-                        });
+                        let slot = pool.alloc(Node::new(id, Side::Bid, 0, 1, NIL), 0);
                         index.insert_at(at, id, slot);
                         model.insert(id, slot);
                     }
