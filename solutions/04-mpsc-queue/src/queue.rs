@@ -113,6 +113,8 @@ impl<T> Drop for Shared<T> {
                 // never moved out.
                 boxed.value.with_mut(|v| unsafe { (*v).assume_init_drop() });
             }
+            // Relaxed: this is the last handle (drop), so every link store happened-before
+            // this and there is nothing to pair with.
             node = boxed.next.load(Ordering::Relaxed);
             is_dummy = false;
         }

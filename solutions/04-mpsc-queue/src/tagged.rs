@@ -183,6 +183,7 @@ impl<T> AtomicTaggedPtr<T> {
 impl<T> fmt::Debug for AtomicTaggedPtr<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("AtomicTaggedPtr")
+            // Relaxed: a diagnostic snapshot; nothing is read through the pointer.
             .field(&self.load(Ordering::Relaxed))
             .finish()
     }

@@ -153,6 +153,8 @@ impl HazardDomain {
             retired_len: AtomicUsize::new(0),
             next: ptr::null(),
         }));
+        // Relaxed: only the first guess for the compare-exchange below, whose Release
+        // success ordering is what publishes the slot.
         let mut head = self.slots.load(Ordering::Relaxed);
         loop {
             // SAFETY: `new` is not published yet: this thread is its only user.
@@ -281,7 +283,8 @@ impl std::fmt::Debug for HazardDomain {
 impl Drop for HazardDomain {
     fn drop(&mut self) {
         // `&mut self`: no `Hazard` is alive (each borrows the domain), so nothing is
-        // protected and every retired object can go.
+        // protected and every retired object can go. Relaxed: `&mut self` is exclusive, so
+        // every store to the list happened-before this and there is nothing to pair with.
         let mut cur = self.slots.load(Ordering::Relaxed);
         while !cur.is_null() {
             // SAFETY: every slot was allocated by `hazard()` with `Box::new` and is freed
@@ -394,6 +397,7 @@ impl Drop for Hazard<'_> {
 impl std::fmt::Debug for Hazard<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Hazard")
+            // Relaxed: a diagnostic snapshot; nothing is read through the pointer.
             .field("protects", &self.slot.hazard.load(Ordering::Relaxed))
             .finish()
     }

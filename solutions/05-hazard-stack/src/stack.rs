@@ -222,6 +222,7 @@ impl<T> Drop for Stack<T> {
     fn drop(&mut self) {
         // `&mut self`: no other thread can touch the stack. Drop the values still linked
         // and free their nodes; the retired nodes go when `self.domain` is dropped next.
+        // Relaxed: exclusive access, so there is nothing to pair with.
         let mut cur = self.head.load(Ordering::Relaxed);
         while !cur.is_null() {
             // SAFETY: linked nodes came from `Box::into_raw` in `push`, are owned by the

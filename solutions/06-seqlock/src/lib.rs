@@ -173,6 +173,8 @@ impl<T: Copy> SeqLock<T> {
     /// even (one higher) when dropped, also when unwinding.
     fn begin_write(&self) -> WriteGuard<'_, T> {
         let backoff = Backoff::new();
+        // Relaxed: only the expected value for the compare-exchange, whose Acquire (below)
+        // is what synchronizes.
         let mut seq = self.seq.load(Ordering::Relaxed);
         loop {
             if seq & 1 == 0 {
@@ -193,6 +195,7 @@ impl<T: Copy> SeqLock<T> {
             } else {
                 // Another writer is active: wait for it without hammering the line.
                 backoff.snooze();
+                // Relaxed, as above: a new guess for the compare-exchange.
                 seq = self.seq.load(Ordering::Relaxed);
             }
         }

@@ -50,6 +50,9 @@ fn two_flags(rtts: u64, padded: bool) -> f64 {
     let flag = |i: usize| -> &AtomicU64 { if padded { &apart[i] } else { &packed.f[i] } };
     let t = run_team(2, true, |t| {
         for i in 1..=rtts {
+            // Release/Acquire pairs: each store publishes "round i" to the other thread's
+            // Acquire load of the same flag. Nothing else is published, so Relaxed would
+            // measure the same on x86-64; the pair keeps the lab correct on weaker CPUs.
             if t == 0 {
                 flag(0).store(i, Ordering::Release);
                 spin_until(|| flag(1).load(Ordering::Acquire) == i);
