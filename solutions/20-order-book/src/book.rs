@@ -1,5 +1,7 @@
 //! The order book: the id index, the pool and the two ladders, kept in step.
 
+use std::hint::select_unpredictable;
+
 use crate::index::Index;
 use crate::ladder::{Ladder, LevelData, Loc};
 use crate::pool::{NIL, Node, Pool};
@@ -90,15 +92,15 @@ impl OrderBook {
         };
         let loc = ladder.entry(price);
         let level = ladder.at_mut(loc);
-        let prev = if level.count == 0 { NIL } else { level.tail };
+        // An empty level's tail is NIL: the new order then has no predecessor, and the
+        // link below goes into the pool's sink (see `pool.rs`): no branch on "was the level
+        // empty?", only a select for the head.
+        let prev = level.tail;
         let i = self
             .pool
             .alloc(Node::new(id, side, price, qty, prev), owner);
-        if level.count == 0 {
-            level.head = i;
-        } else {
-            self.pool.get_mut(level.tail).next = i;
-        }
+        self.pool.get_mut(prev).next = i;
+        level.head = select_unpredictable(prev == NIL, i, level.head);
         level.tail = i;
         level.count += 1;
         level.qty += qty;
@@ -226,17 +228,17 @@ impl OrderBook {
             .find(node.price)
             .expect("a resting order's level exists");
         let level = ladder.at_mut(loc);
-        let prev = node.prev();
-        if prev == NIL {
-            level.head = node.next;
-        } else {
-            self.pool.get_mut(prev).next = node.next;
-        }
-        if node.next == NIL {
-            level.tail = prev;
-        } else {
-            self.pool.get_mut(node.next).set_prev(prev);
-        }
+        let (prev, next) = (node.prev(), node.next);
+        // Whether the order is first or last at its level is not predictable, so there is
+        // no branch on it: a missing neighbour is NIL, the pool's sink, which absorbs the
+        // write; the level's ends change by selects (compiled to conditional moves).
+        self.pool.get_mut(prev).next = next;
+        self.pool.get_mut(next).set_prev(prev);
+        // (`select_unpredictable` tells the compiler to keep them selects: left alone, it
+        // turned them back into branches, and callgrind counted a mispredicted one every
+        // other delete.)
+        level.head = select_unpredictable(prev == NIL, next, level.head);
+        level.tail = select_unpredictable(next == NIL, prev, level.tail);
         level.qty -= node.qty;
         level.count -= 1;
         if level.count == 0 {

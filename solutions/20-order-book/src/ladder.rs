@@ -33,7 +33,8 @@ use crate::Side;
 
 /// The aggregate of one price level and the ends of its FIFO (pool indices).
 ///
-/// All-zero is an empty level; `head` and `tail` mean something only when `count > 0`.
+/// All-zero is an empty level: no quantity, no orders, and `head` and `tail` both `NIL`
+/// (index 0), which the book relies on to link its first order without a branch.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct LevelData {
     pub(crate) qty: u64,

@@ -9,11 +9,20 @@
 //! The pool has one owner (the book, on one thread), so the free list is a plain index. A
 //! pool shared between threads needs a tagged index to defeat ABA (exercise 12); ERRATA row
 //! 40 of the course notes is about a "pool" that was only a bump index and never freed.
+//!
+//! # Index 0: the sink
+//!
+//! "No node" ([`NIL`]) is index 0, and node 0 is a real node that is never handed out: a
+//! *sink*. Code that links and unlinks can then write to "the neighbour" without first
+//! asking whether there is one: `nodes[prev].next = next` with `prev == NIL` writes into the
+//! sink, where nothing ever reads it. Whether an order is first or last at its level is a
+//! coin toss the branch predictor cannot learn; with the sink, unlinking an order has no
+//! branch on it (see `OrderBook::unlink`).
 
 use crate::Side;
 
-/// The end of a list: no node.
-pub(crate) const NIL: u32 = u32::MAX;
+/// The end of a list: no node. Also the sink's index (see the module docs).
+pub(crate) const NIL: u32 = 0;
 
 /// One order, and its links in its level's FIFO: 32 bytes, aligned to 32, so two nodes
 /// share a cache line and none straddles two. (With the owner and the side as fields of
@@ -26,17 +35,15 @@ pub(crate) struct Node {
     pub(crate) price: i64,
     pub(crate) qty: u64,
     /// Bit 31: the side (set for asks). Bits 0 to 30: the previous (older) order at the
-    /// same level, or `PREV_NIL` for none. Read and write it through [`Node::prev`],
+    /// same level, or `NIL` for none. Read and write it through [`Node::prev`],
     /// [`Node::set_prev`] and [`Node::side`].
     prev_side: u32,
     /// The next (younger) order at the same level, or `NIL`; in a free node, the next free.
     pub(crate) next: u32,
 }
 
-/// The side bit of `Node::prev_side`.
+/// The side bit of `Node::prev_side`; the 31 bits below it limit the pool's size.
 const SIDE_BIT: u32 = 1 << 31;
-/// "No previous order" in the 31 bits `prev_side` has for it; also the pool's size limit.
-const PREV_NIL: u32 = SIDE_BIT - 1;
 
 impl Node {
     #[inline(always)]
@@ -55,15 +62,13 @@ impl Node {
     /// The previous (older) order at the same level, or `NIL`.
     #[inline(always)]
     pub(crate) fn prev(&self) -> u32 {
-        let p = self.prev_side & !SIDE_BIT;
-        if p == PREV_NIL { NIL } else { p }
+        self.prev_side & !SIDE_BIT
     }
 
     /// Links the previous order (`NIL` for none); keeps the side.
     #[inline(always)]
     pub(crate) fn set_prev(&mut self, prev: u32) {
-        debug_assert!(prev == NIL || prev < PREV_NIL);
-        // `NIL & !SIDE_BIT` is `PREV_NIL`: no special case needed.
+        debug_assert!(prev < SIDE_BIT);
         self.prev_side = (self.prev_side & SIDE_BIT) | (prev & !SIDE_BIT);
     }
 
@@ -89,9 +94,14 @@ pub(crate) struct Pool {
 
 impl Pool {
     pub(crate) fn with_capacity(n: usize) -> Self {
+        let mut nodes = Vec::with_capacity(n + 1);
+        let mut owners = Vec::with_capacity(n + 1);
+        // The sink (see the module docs).
+        nodes.push(Node::new(0, Side::Bid, 0, 0, NIL));
+        owners.push(0);
         Self {
-            nodes: Vec::with_capacity(n),
-            owners: Vec::with_capacity(n),
+            nodes,
+            owners,
             free: NIL,
         }
     }
@@ -109,8 +119,8 @@ impl Pool {
         } else {
             let i = u32::try_from(self.nodes.len())
                 .ok()
-                .filter(|&i| i < PREV_NIL)
-                .expect("at most 2^31 - 1 resting orders");
+                .filter(|&i| i < SIDE_BIT)
+                .expect("at most 2^31 - 2 resting orders (index 0 is the sink)");
             self.nodes.push(node);
             self.owners.push(owner);
             i
@@ -150,10 +160,10 @@ mod tests {
         assert_eq!(std::mem::size_of::<Node>(), 32);
         assert_eq!(std::mem::align_of::<Node>(), 32);
         for side in [Side::Bid, Side::Ask] {
-            for prev in [NIL, 0, 1, 12_345, PREV_NIL - 1] {
+            for prev in [NIL, 1, 12_345, SIDE_BIT - 1] {
                 let mut n = Node::new(7, side, -5, 9, prev);
                 assert_eq!((n.side(), n.prev(), n.next), (side, prev, NIL));
-                for other in [NIL, 0, PREV_NIL - 1] {
+                for other in [NIL, 1, SIDE_BIT - 1] {
                     n.set_prev(other);
                     assert_eq!((n.side(), n.prev()), (side, other));
                 }
@@ -161,6 +171,7 @@ mod tests {
         }
         let mut pool = Pool::with_capacity(2);
         let a = pool.alloc(Node::new(1, Side::Bid, 0, 1, NIL), 7);
+        assert_ne!(a, NIL, "the sink is never handed out");
         let b = pool.alloc(Node::new(2, Side::Ask, 0, 1, a), 8);
         assert_eq!((pool.owner(a), pool.owner(b)), (7, 8));
         pool.free(a);

@@ -108,7 +108,7 @@ impl Replay {
     /// # Errors
     ///
     /// The book's refusal, with the stock and message type; the book is unchanged.
-    #[inline]
+    #[inline(always)]
     pub fn apply(&mut self, message: Message<'_>) -> Result<(), ReplayError> {
         let locate = message.locate();
         let result = match message {

@@ -537,7 +537,9 @@ fn array<const N: usize>(bytes: &[u8]) -> Result<&[u8; N], DecodeError> {
 
 #[inline(always)]
 fn check_side(kind: u8, byte: u8) -> Result<(), DecodeError> {
-    if byte == b'B' || byte == b'S' {
+    // `|`, not `||`: one branch on the result (always taken on valid data), rather than a
+    // first branch on `byte == b'B'`, which is a coin toss on a real feed.
+    if (byte == b'B') | (byte == b'S') {
         Ok(())
     } else {
         Err(DecodeError::BadSide { kind, byte })
@@ -547,7 +549,7 @@ fn check_side(kind: u8, byte: u8) -> Result<(), DecodeError> {
 impl<'a> Message<'a> {
     /// Views `bytes` (one message, type byte first, no length prefix) as a message. Longer
     /// input than the type needs is accepted; the rest is ignored.
-    #[inline]
+    #[inline(always)]
     pub fn parse(bytes: &'a [u8]) -> Result<Self, DecodeError> {
         let Some(&kind) = bytes.first() else {
             return Err(DecodeError::Empty);
@@ -715,7 +717,7 @@ impl<'a> Message<'a> {
 /// Splits the first frame off `buf`: `Ok(None)` at the end, else the message's bytes (no
 /// prefix) and the bytes the frame took (prefix included). See the module docs for the
 /// zero-length quirk.
-#[inline]
+#[inline(always)]
 pub fn split_frame(buf: &[u8]) -> Result<Option<(&[u8], usize)>, DecodeError> {
     if buf.is_empty() {
         return Ok(None);
@@ -768,26 +770,38 @@ impl<'a> Frames<'a> {
 impl<'a> Iterator for Frames<'a> {
     type Item = Result<Message<'a>, FrameError>;
 
-    #[inline]
+    // Always inlined, and written without closures (a closure is a function of its own that
+    // the inliner may leave out of line): a replay loop then has one dispatch on the type
+    // byte, where the compiler merges `parse`'s match with the caller's. Out of line, the
+    // message went through memory and the bench's decode-only loop took 23 ns a message
+    // instead of 15.
+    #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
         if self.failed {
             return None;
         }
-        let offset = self.pos as u64;
-        let result = split_frame(&self.buf[self.pos..]).and_then(|frame| match frame {
-            None => Ok(None),
-            Some((bytes, used)) => {
+        let offset = self.pos;
+        match split_frame(&self.buf[self.pos..]) {
+            Ok(Some((bytes, used))) => {
                 self.pos += used;
-                Message::parse(bytes).map(Some)
+                match Message::parse(bytes) {
+                    Ok(m) => Some(Ok(m)),
+                    Err(error) => Some(Err(self.fail(offset, error))),
+                }
             }
-        });
-        match result {
-            Ok(Some(m)) => Some(Ok(m)),
             Ok(None) => None,
-            Err(error) => {
-                self.failed = true;
-                Some(Err(FrameError { offset, error }))
-            }
+            Err(error) => Some(Err(self.fail(offset, error))),
+        }
+    }
+}
+
+impl Frames<'_> {
+    #[cold]
+    fn fail(&mut self, offset: usize, error: DecodeError) -> FrameError {
+        self.failed = true;
+        FrameError {
+            offset: offset as u64,
+            error,
         }
     }
 }
