@@ -340,10 +340,7 @@ mod tests {
         let mut index = Index::with_capacity(64);
         // Ids whose tags have the same top bits (the same home bucket).
         let home = |id: u64| index.home(tag_of(id));
-        let ids: Vec<u64> = (0..u64::MAX)
-            .filter(|&id| home(id) == 3)
-            .take(20)
-            .collect();
+        let ids: Vec<u64> = (0..u64::MAX).filter(|&id| home(id) == 3).take(20).collect();
         let mut slots = Vec::new();
         for &id in &ids {
             index.reserve_one();
@@ -357,10 +354,17 @@ mod tests {
             assert_eq!(index.remove(id, &pool), Some(slot));
         }
         for (&id, &slot) in ids.iter().zip(&slots).rev().skip(1).step_by(2) {
-            assert_eq!(index.get(id, &pool), Some(slot), "still found after removals");
+            assert_eq!(
+                index.get(id, &pool),
+                Some(slot),
+                "still found after removals"
+            );
             assert_eq!(index.remove(id, &pool), Some(slot));
         }
         assert_eq!(index.len(), 0);
-        assert!(index.overflow.iter().all(|&c| c == 0), "every count back to 0");
+        assert!(
+            index.overflow.iter().all(|&c| c == 0),
+            "every count back to 0"
+        );
     }
 }

@@ -4,7 +4,7 @@
 //! # The data structures
 //!
 //! ```text
-//!   id ──hash──▶ index: [(tag, slot)] ──▶ pool: Vec<Node>  (preallocated; free list)
+//!   id ──hash──▶ index: buckets of 8 (tag, slot) ──▶ pool: Vec<Node>  (free list; node 0: sink)
 //!                                                   │ prev/next: u32 indices (intrusive FIFO)
 //!   price ──(price - base) / tick──▶ ladder slot ──▶ LevelData { qty, count, head, tail }
 //!                 (outside the window, or off the tick grid: a sorted Vec, `far`)
@@ -12,8 +12,14 @@
 //!
 //! - **Orders** live in one `Vec<Node>` (`pool.rs`), allocated up front from the capacity
 //!   hint and recycled through a free list; a node is found from its id by an
-//!   open-addressing table of 8-byte entries (`index.rs`) that keeps no keys: the id is in
-//!   the node. Nothing on the hot path allocates once the book has reached its peak size.
+//!   open-addressing table of 8-byte entries, eight to a cache-line bucket compared at once
+//!   (`index.rs`), that keeps no keys: the id is in the node. Nothing on the hot path
+//!   allocates once the book has reached its peak size.
+//! - **No branch on the data where a select will do.** Node 0 is a sink that absorbs the
+//!   links of a missing neighbour, so unlinking an order does not ask whether it was first
+//!   or last at its level (`pool.rs`, `OrderBook::unlink`): the predictor cannot learn that
+//!   answer, and a mispredicted branch costs about as much as a load that misses the L1
+//!   cache and finds its line in L2.
 //! - **Levels** live in an array indexed by price (`ladder.rs`): a window of `levels` ticks
 //!   placed around the touch, so finding the level of a price is a subtraction and a
 //!   division, not a tree search. A bitmap of occupied slots finds the next best level when
