@@ -67,17 +67,7 @@ struct DecodeOnly(u64);
 impl Apply for DecodeOnly {
     #[inline(always)]
     fn apply(&mut self, m: Message<'_>) -> bool {
-        self.0 = self.0.wrapping_add(
-            match m {
-                Message::AddOrder(a) => a.order() ^ u64::from(a.price()) ^ u64::from(a.shares()),
-                Message::OrderExecuted(e) => e.order() ^ u64::from(e.shares()),
-                Message::OrderExecutedWithPrice(e) => e.order() ^ u64::from(e.shares()),
-                Message::OrderCancel(x) => x.order() ^ u64::from(x.shares()),
-                Message::OrderDelete(d) => d.order(),
-                Message::OrderReplace(u) => u.order() ^ u.new_order() ^ u64::from(u.price()),
-                _ => 1,
-            } ^ u64::from(m.locate()),
-        );
+        self.0 = self.0.wrapping_add(m.book_fields_digest());
         true
     }
 }

@@ -13,7 +13,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use course_itch::session::{SessionConfig, generate};
-use course_itch::{Message, frames};
+use course_itch::frames;
 
 /// Decodes every message and touches the fields a book reads.
 #[inline(never)]
@@ -22,17 +22,7 @@ fn decode_only(bytes: &[u8]) -> (u64, u64) {
     for m in frames(bytes) {
         let m = m.unwrap_or_else(|e| panic!("{e}"));
         n += 1;
-        acc = acc.wrapping_add(
-            match m {
-                Message::AddOrder(a) => a.order() ^ u64::from(a.price()) ^ u64::from(a.shares()),
-                Message::OrderExecuted(e) => e.order() ^ u64::from(e.shares()),
-                Message::OrderExecutedWithPrice(e) => e.order() ^ u64::from(e.shares()),
-                Message::OrderCancel(x) => x.order() ^ u64::from(x.shares()),
-                Message::OrderDelete(d) => d.order(),
-                Message::OrderReplace(u) => u.order() ^ u.new_order() ^ u64::from(u.price()),
-                _ => 1,
-            } ^ u64::from(m.locate()),
-        );
+        acc = acc.wrapping_add(m.book_fields_digest());
         black_box(acc);
     }
     (acc, n)

@@ -616,6 +616,23 @@ impl<'a> Message<'a> {
         }
     }
 
+    /// A number computed from every field a book reads (order ids, price, shares, locate):
+    /// what a decode-only benchmark does with each message, so that the compiler cannot
+    /// skip the decoding and no book is involved.
+    #[inline(always)]
+    pub fn book_fields_digest(&self) -> u64 {
+        u64::from(self.locate())
+            ^ match *self {
+                Message::AddOrder(a) => a.order() ^ u64::from(a.price()) ^ u64::from(a.shares()),
+                Message::OrderExecuted(e) => e.order() ^ u64::from(e.shares()),
+                Message::OrderExecutedWithPrice(e) => e.order() ^ u64::from(e.shares()),
+                Message::OrderCancel(x) => x.order() ^ u64::from(x.shares()),
+                Message::OrderDelete(d) => d.order(),
+                Message::OrderReplace(u) => u.order() ^ u.new_order() ^ u64::from(u.price()),
+                _ => 1,
+            }
+    }
+
     /// The stock locate code (bytes 1–2 of every message).
     #[inline]
     pub fn locate(&self) -> u16 {

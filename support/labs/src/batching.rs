@@ -30,8 +30,11 @@ fn count(events_per_thread: u64, batch: u64) -> f64 {
                 local = 0;
             }
         }
+        // Relaxed: as above; this adds the last, partial batch.
         total.fetch_add(local, Ordering::Relaxed);
     });
+    // Relaxed: run_team has joined the threads, and the join orders their adds before
+    // this load.
     assert_eq!(total.load(Ordering::Relaxed), 2 * events_per_thread);
     t.as_nanos() as f64 / (2 * events_per_thread) as f64
 }

@@ -89,9 +89,12 @@ fn team(threads: usize, per_thread: u64, kind: Kind) -> f64 {
         for _ in 0..per_thread {
             f += increment(&counter, kind);
         }
+        // Relaxed: a statistic read only after run_team has joined the threads.
         failed.fetch_add(f, Ordering::Relaxed);
     });
     let total = threads as u64 * per_thread;
+    // Relaxed: run_team has joined the threads; the join orders their increments before
+    // this load.
     assert_eq!(
         counter.load(Ordering::Relaxed),
         total,

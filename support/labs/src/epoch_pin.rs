@@ -45,6 +45,9 @@ pub fn run(ctx: &Ctx) {
             // A fence alone, with no memory access in the loop, may be optimised away.
             let a = AtomicU64::new(0);
             timed(n, || {
+                // Relaxed store, then SeqCst fence: the shape of an outermost pin (see the
+                // module docs), timed on one thread; no other thread reads `a`, so neither
+                // pairs with anything.
                 black_box(&a).store(1, Ordering::Relaxed);
                 fence(Ordering::SeqCst);
             })
@@ -52,6 +55,8 @@ pub fn run(ctx: &Ctx) {
         .case("(reference) fetch_add Relaxed", move || {
             let a = AtomicU64::new(0);
             timed(n, || {
+                // Relaxed: timed on one thread; no other thread reads `a`, so there is
+                // nothing to pair with.
                 black_box(black_box(&a).fetch_add(1, Ordering::Relaxed));
             })
         })

@@ -28,6 +28,8 @@ fn updates(ops: u64, distance: usize, rmw: bool) -> f64 {
     let t = run_team(2, true, |t| {
         let c = &block.0[t * distance / 8];
         for _ in 0..ops {
+            // Relaxed: each counter is only timed; no other thread reads it, so there is
+            // nothing to publish or pair with.
             if rmw {
                 c.fetch_add(1, Ordering::Relaxed);
             } else {

@@ -101,11 +101,15 @@ fn team(threads: usize, per_thread: u64, lock: Lock) -> f64 {
                 Lock::ParkingLot => *pl_m.lock() += 1,
                 Lock::Spin(style) => spin.with(style, |v| *v += 1),
                 Lock::FetchAdd => {
+                    // Relaxed: the reference counter publishes nothing; it is read only
+                    // after run_team has joined the threads.
                     atomic.fetch_add(1, Ordering::Relaxed);
                 }
             }
         }
         let slept = thread_voluntary_switches().saturating_sub(before);
+        // Relaxed: a statistic read only after run_team has joined the threads; the join
+        // orders it.
         sleeps.fetch_add(slept, Ordering::Relaxed);
     });
     let total = threads as u64 * per_thread;
@@ -117,6 +121,7 @@ fn team(threads: usize, per_thread: u64, lock: Lock) -> f64 {
             spin.with(style, |x| v = *x);
             v
         }
+        // Relaxed: run_team has joined the threads; the join orders their adds before it.
         Lock::FetchAdd => atomic.load(Ordering::Relaxed),
     };
     assert_eq!(got, total, "the lock lost an increment");

@@ -36,9 +36,13 @@ fn trials(trials: usize, store: Ordering, load: Ordering, flag_first: bool) -> f
     run_team(2, true, |t| {
         let (mut stale_here, mut flag_here) = (0, 0);
         for i in 0..trials {
+            // The barrier. Release/Acquire: only keeps the trials apart; it orders nothing
+            // inside one (each trial has its own `data[i]` and `flag[i]`).
             arrived[t].store(i + 1, Ordering::Release);
             spin_until(|| arrived[1 - t].load(Ordering::Acquire) > i);
             if t == 0 {
+                // Relaxed data stores: the data is the message; whether the reader sees it
+                // depends on the flag's ordering (`store`), which is the variable under test.
                 if flag_first {
                     flag[i].store(1, store);
                     data[i].store(1, Ordering::Relaxed);
@@ -58,12 +62,15 @@ fn trials(trials: usize, store: Ordering, load: Ordering, flag_first: bool) -> f
                 }
                 if f == 1 {
                     flag_here += 1;
+                    // Relaxed: an Acquire (or SeqCst) flag load above orders this load after
+                    // it; a Relaxed one does not, which is the bug the lab looks for.
                     if data[i].load(Ordering::Relaxed) == 0 {
                         stale_here += 1;
                     }
                 }
             }
         }
+        // Relaxed: statistics read only after run_team has joined the threads.
         stale.fetch_add(stale_here, Ordering::Relaxed);
         saw_flag.fetch_add(flag_here, Ordering::Relaxed);
     });
@@ -83,6 +90,8 @@ pub fn run(ctx: &Ctx) {
             "% of trials",
             Better::Lower,
         )
+        // The orderings below are the experiment's variants for the flag's store and load
+        // (the module docs say what each one promises); they pair only within a trial.
         .case("control: flag stored before data (a bug)", move || {
             trials(n, Release, Acquire, true)
         })

@@ -50,6 +50,9 @@ pub fn run(ctx: &Ctx) {
             "ns per operation",
             Better::Lower,
         )
+        // The orderings in these cases (and in the fence cases below) are the experiment's
+        // variants: each is timed on one thread, and no other thread reads `a`, so none of
+        // them pairs with anything.
         .case("store Relaxed (mov)", store(Relaxed))
         .case("store Release (mov)", store(Release))
         .case("store SeqCst (xchg)", store(SeqCst))

@@ -50,6 +50,8 @@ struct SeqLock {
 impl SeqLock {
     /// The writer's first half: the sequence becomes odd.
     fn begin_write(&self) {
+        // Relaxed: there is one writer, so the load reads its own last store; the fence
+        // below, not these orderings, orders the odd sequence before the data.
         let s = self.seq.load(Ordering::Relaxed);
         self.seq.store(s + 1, Ordering::Relaxed);
         // Release fence: the odd sequence is ordered before the data stores below (a reader
@@ -60,8 +62,12 @@ impl SeqLock {
     /// The writer's second half: new data, then an even sequence.
     fn end_write(&self, v: u64) {
         for w in &self.words {
+            // Relaxed: the Release store of the even sequence below publishes these; a
+            // reader that sees one early is caught by the fence pair (the Release fence in
+            // `begin_write`, the reader's Acquire fence).
             w.store(v, Ordering::Relaxed);
         }
+        // Relaxed: one writer, so this reads its own last store.
         let s = self.seq.load(Ordering::Relaxed);
         // Release: the data stores happen before the even sequence a reader validates.
         self.seq.store(s + 1, Ordering::Release);
@@ -76,12 +82,16 @@ impl SeqLock {
                 std::hint::spin_loop();
                 continue;
             }
+            // Relaxed: the Acquire load of `s1` above orders these after it; a torn read is
+            // caught by the re-check below, not prevented.
             let sum = self
                 .words
                 .iter()
                 .fold(0u64, |a, w| a.wrapping_add(w.load(Ordering::Relaxed)));
             // Acquire fence: the data loads above are ordered before the re-check below.
             fence(Ordering::Acquire);
+            // Relaxed: the Acquire fence above does the ordering; with the writer's Release
+            // fence it makes data from a newer write imply a newer sequence here.
             if self.seq.load(Ordering::Relaxed) == s1 {
                 return sum;
             }
@@ -126,14 +136,23 @@ fn measure(structure: Structure, stalls: u32, stall: Duration) -> f64 {
             if t == 0 {
                 // Thread A: get into position, stall, then finish the operation.
                 let stall_now = || {
+                    // Release: pairs with B's Acquire wait for `stalling`: what A did to get
+                    // into position (took the lock, made the sequence odd, loaded the
+                    // counter) happens before B's first operation.
                     stalling.store(true, Ordering::Release);
                     let t0 = Instant::now();
                     std::thread::sleep(stall);
+                    // Relaxed: a statistic read only after run_team has joined the
+                    // threads; the join orders it.
                     stalled_ns.fetch_add(t0.elapsed().as_nanos() as u64, Ordering::Relaxed);
+                    // Release: pairs with B's Acquire load of `over` (see there).
                     over.store(true, Ordering::Release);
                 };
                 match structure {
                     Structure::LockFree => {
+                        // Relaxed: the counter publishes nothing. The Release store of
+                        // `stalling` orders this load before B's increments, so it is stale
+                        // by the time A wakes.
                         let seen = counter.load(Ordering::Relaxed);
                         stall_now();
                         // The first CAS now fails (B moved the counter) and is retried.
@@ -164,15 +183,19 @@ fn measure(structure: Structure, stalls: u32, stall: Duration) -> f64 {
                     }
                 }
                 // Wait for B to notice the end of this stall before the next one.
+                // Acquire: pairs with B's Release store of `false`, made after B reset
+                // `over`: A's next `over = true` then comes after that reset.
                 spin_until(|| !stalling.load(Ordering::Acquire));
             } else {
                 // Thread B: operate until A's stall is over.
+                // Acquire: pairs with A's Release store of `stalling` in `stall_now`.
                 spin_until(|| stalling.load(Ordering::Acquire));
                 let cpu0 = thread_cpu_time();
                 let mut done = 0u64;
                 loop {
                     match structure {
                         Structure::LockFree => {
+                            // Relaxed: the counter publishes nothing.
                             increment_from(&counter, counter.load(Ordering::Relaxed));
                         }
                         Structure::Rcu => {
@@ -196,11 +219,15 @@ fn measure(structure: Structure, stalls: u32, stall: Duration) -> f64 {
                     }
                     done += 1;
                 }
+                // Relaxed: statistics read only after run_team has joined the threads;
+                // the join orders them.
                 b_cpu_ns.fetch_add(
                     thread_cpu_time().saturating_sub(cpu0).as_nanos() as u64,
                     Ordering::Relaxed,
                 );
                 done_by_b.fetch_add(done, Ordering::Relaxed);
+                // Relaxed, then Release: the Release store of `stalling` publishes the
+                // reset of `over` to A's Acquire wait for `false`.
                 over.store(false, Ordering::Relaxed);
                 stalling.store(false, Ordering::Release);
             }

@@ -87,6 +87,9 @@ impl Shared {
             Scheme::Epoch => {
                 for _ in 0..n {
                     let guard = epoch::pin();
+                    // Acquire: as in the plain case, would pair with a writer's Release
+                    // publication of a new version (this lab has none); the pin, not the
+                    // ordering, is what keeps a replaced object from being freed.
                     let p = self.epoch.load(Ordering::Acquire, &guard);
                     // SAFETY: the pointer is non-null (set in `new`) and, while `guard` pins
                     // this thread, a replaced object would not be freed.
@@ -124,6 +127,9 @@ impl Shared {
 
 impl Drop for Shared {
     fn drop(&mut self) {
+        // Relaxed (both loads below): `&mut self` means no other thread can reach the
+        // pointers; the reader threads were joined before the drop, and the join orders
+        // everything they did before these loads.
         // SAFETY: no reader is left; the pointer came from Box::into_raw in `new`.
         drop(unsafe { Box::from_raw(self.plain.load(Ordering::Relaxed)) });
         // SAFETY: no reader is left (we have `&mut self`), so the object can go at once.

@@ -23,6 +23,7 @@ struct Counted(Arc<AtomicUsize>);
 
 impl Drop for Counted {
     fn drop(&mut self) {
+        // Relaxed: a count of frees that publishes nothing (see the load in `retire`).
         self.0.fetch_add(1, Ordering::Relaxed);
     }
 }
@@ -49,6 +50,8 @@ fn retire(scheme: Scheme, objects: usize, stalled_reader: bool) -> f64 {
             let mut hazard = HazardPointer::new();
             let _protected = (scheme == Scheme::Hazard).then(|| published.safe_load(&mut hazard));
             pinned.wait();
+            // Acquire: pairs with the Release store in `retire` that ends the stall. The
+            // flag publishes no data (the join orders the rest), so Relaxed would also do.
             while !release.load(Ordering::Acquire) {
                 std::thread::yield_now();
             }
@@ -75,7 +78,11 @@ fn retire(scheme: Scheme, objects: usize, stalled_reader: bool) -> f64 {
             }
         }
     }
+    // Relaxed: this round's objects are freed on this thread (the collectors free garbage
+    // on the thread that pins or retires; the reader pinned before any existed), so
+    // program order alone makes the frees counted so far visible here.
     let unfreed = objects - freed.load(Ordering::Relaxed).min(objects);
+    // Release: pairs with the stalled reader's Acquire load of `release`.
     release.store(true, Ordering::Release);
     if let Some(r) = reader {
         r.join().unwrap();

@@ -44,6 +44,7 @@ fn trials(trials: usize, store: Ordering, load: Ordering, sc_fence: bool) -> f64
             // Bring both locations into this core's cache (shared) first: then the load
             // below hits locally at once, while the store must first invalidate the other
             // core's copy. That is the window in which the store waits in the buffer.
+            // Relaxed: the values are discarded; these loads only warm the cache.
             std::hint::black_box(theirs[i].load(Ordering::Relaxed));
             std::hint::black_box(mine[i].load(Ordering::Relaxed));
             // The barrier: announce trial i, wait for the other thread to announce it too.
@@ -61,12 +62,17 @@ fn trials(trials: usize, store: Ordering, load: Ordering, sc_fence: bool) -> f64
             }
             mine[i].store(1, store);
             if sc_fence {
+                // SeqCst: the fence variant (see `run`); with a fence between store and load
+                // on both threads, the two fences are ordered and both loads cannot read 0.
                 fence(Ordering::SeqCst);
             }
             let r = theirs[i].load(load);
+            // Relaxed: the result is read only after run_team has joined the threads.
             out[i].store(r, Ordering::Relaxed);
         }
     });
+    // Relaxed (in both counts): run_team has joined the threads, and the join orders
+    // their result stores before these loads.
     let both_zero = (0..trials)
         .filter(|&i| {
             seen[0][i].load(Ordering::Relaxed) == 0 && seen[1][i].load(Ordering::Relaxed) == 0
@@ -92,6 +98,9 @@ pub fn run(ctx: &Ctx) {
             "% of trials",
             Better::Lower,
         )
+        // The orderings below are the experiment's variants for the litmus test's store and
+        // load; Relaxed and Release/Acquire are the ones that allow both loads to read 0
+        // (the module docs explain).
         .case("Relaxed store, Relaxed load", move || {
             trials(n, Relaxed, Relaxed, false)
         })

@@ -63,6 +63,7 @@ fn handoffs(rtts: u64, wait: Wait) -> f64 {
     let slack_ns = AtomicU64::new(0);
     let wall = run_team(2, true, |t| {
         let _ = threads[t].set(std::thread::current());
+        // Relaxed: a statistic read only after run_team has joined the threads.
         slack_ns.fetch_max(timer_slack_ns(), Ordering::Relaxed);
         // Both threads must be registered before anyone unparks.
         while threads[1 - t].get().is_none() {
@@ -84,12 +85,14 @@ fn handoffs(rtts: u64, wait: Wait) -> f64 {
                     Wait::Sleep => std::thread::sleep(Duration::from_nanos(1)),
                 }
             }
+            // Release: hands the turn to the other thread's Acquire load in `ready`.
             turn.store(want + 1, Ordering::Release);
             if let Wait::Park = wait {
                 other.unpark();
             }
         }
         let used = thread_cpu_time().saturating_sub(cpu0);
+        // Relaxed: a statistic read only after run_team has joined the threads.
         cpu_ns.fetch_add(used.as_nanos() as u64, Ordering::Relaxed);
     });
     let busy = cpu_ns.into_inner() as f64 / (2.0 * wall.as_nanos() as f64);
