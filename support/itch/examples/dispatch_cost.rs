@@ -12,8 +12,8 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use course_itch::session::{SessionConfig, generate};
 use course_itch::frames;
+use course_itch::session::{SessionConfig, generate};
 
 /// Decodes every message and touches the fields a book reads.
 #[inline(never)]
