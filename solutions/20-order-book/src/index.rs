@@ -14,20 +14,25 @@
 //!   golden ratio): one multiply, and consecutive ids (exchanges number orders
 //!   consecutively) land far apart. An entry's *home bucket* is the top `bits` bits of its
 //!   tag, so the table can find any entry's home, and grow, without reading the pool.
-//! - a bucket is one cache line: eight tags, then eight slots. A lookup compares all eight
+//! - a bucket is one cache line: eight tags, then eight slots, of which seven are entries
+//!   and the eighth slot is the bucket's overflow count (below). A lookup compares all the
 //!   tags at once (two SSE2 compares and a movemask, in `Bucket::matching`) and takes the
 //!   first match. An earlier version of this table probed linearly
 //!   entry by entry: whether the first probe hit was a coin toss the branch predictor lost
 //!   on about one message in three (callgrind's branch simulation; see the chapter).
 //! - a full bucket *overflows* into the next one. Each bucket counts the entries that
-//!   passed it for that reason (`overflow`, as Folly's F14 tables do), so a lookup that
-//!   finds nothing in a bucket whose count is 0 stops there: a miss costs one bucket too.
+//!   passed it for that reason (as Folly's F14 tables do), so a lookup that finds nothing
+//!   in a bucket whose count is 0 stops there: a miss costs one bucket too. The count
+//!   lives in the bucket's own line (an earlier version kept the counts in an array of
+//!   their own, one more cache line per add: callgrind counted 0.6 more L1 misses per
+//!   message on the 64-stock replay than with the count in the bucket).
 //!   Removing an entry just empties it and decrements the counts it had raised: no
 //!   tombstones, so never a clean-up rehash (with hashbrown, churn fills the table with
 //!   tombstones until it rehashes in place, an O(n) pause in the middle of the day).
-//! - the table is at most half full, and grows (doubling: the only allocation) when an
-//!   insert would pass that; sized for the capacity hint, it never grows. At half full a
-//!   bucket holds four entries on average, and overflows are rare.
+//! - the table holds at most four entries per bucket on average (half its lanes, 4/7 of
+//!   its entries), and grows (doubling: the only allocation) when an insert would pass
+//!   that; sized for the capacity hint, it never grows. With four entries expected in
+//!   seven places, overflows are rare.
 //!
 //! At 8 bytes per entry, the index of a book with 1,024 orders is 16 KiB: sixty-four books'
 //! indices take 1 MiB together: more than the 512 KiB L2 of the Zen core the course was
@@ -35,28 +40,46 @@
 
 use crate::pool::{NIL, Pool};
 
-/// Entries per bucket.
-const WAYS: usize = 8;
+/// Tags (and slots) per bucket: one cache line of `u32`s, compared 8 at a time.
+const LANES: usize = 8;
+/// Entries per bucket: lane 7 is not an entry. Its tag stays 0 and is never compared; its
+/// slot holds the bucket's overflow count.
+const WAYS: usize = 7;
+/// The lanes that are entries.
+const ENTRY_LANES: u32 = (1 << WAYS) - 1;
 
-/// Eight entries in one cache line. An empty entry has tag 0 (and slot `NIL`).
+/// Seven entries and an overflow count in one cache line. An empty entry has tag 0 (and
+/// slot `NIL`).
 #[derive(Debug, Clone, Copy)]
 #[repr(C, align(64))]
 struct Bucket {
-    tags: [u32; WAYS],
-    slots: [u32; WAYS],
+    tags: [u32; LANES],
+    slots: [u32; LANES],
 }
 
 const EMPTY: Bucket = Bucket {
-    tags: [0; WAYS],
-    slots: [NIL; WAYS],
+    tags: [0; LANES],
+    slots: [NIL; LANES],
 };
 
 impl Bucket {
-    /// Bit `k` is set when entry `k` has tag `tag` (or, for `tag` 0, is empty). No branch:
-    /// on x86-64, two SSE2 compares of four tags each and a movemask.
-    #[cfg(target_arch = "x86_64")]
+    /// Bit `k` is set when entry `k` has tag `tag` (or, for `tag` 0, is empty).
     #[inline(always)]
     fn matching(&self, tag: u32) -> u32 {
+        self.lanes_equal(tag) & ENTRY_LANES
+    }
+
+    /// Entries that overflowed past this bucket (see the module docs).
+    #[inline(always)]
+    fn overflow(&self) -> u32 {
+        self.slots[WAYS]
+    }
+
+    /// Bit `k` is set when lane `k`'s tag is `tag`. No branch: on x86-64, two SSE2 compares
+    /// of four tags each and a movemask.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn lanes_equal(&self, tag: u32) -> u32 {
         use std::arch::x86_64::{
             __m128i, _mm_cmpeq_epi32, _mm_loadu_si128, _mm_movemask_epi8, _mm_packs_epi16,
             _mm_packs_epi32, _mm_set1_epi32, _mm_setzero_si128,
@@ -79,7 +102,7 @@ impl Bucket {
     /// The same on other targets, as a plain loop (which compilers vectorise).
     #[cfg(not(target_arch = "x86_64"))]
     #[inline(always)]
-    fn matching(&self, tag: u32) -> u32 {
+    fn lanes_equal(&self, tag: u32) -> u32 {
         let mut mask = 0;
         for (k, &t) in self.tags.iter().enumerate() {
             mask |= u32::from(t == tag) << k;
@@ -93,17 +116,15 @@ const FIBONACCI: u64 = 0x9E37_79B9_7F4A_7C15;
 
 #[derive(Debug)]
 pub(crate) struct Index {
+    /// The buckets. `buckets[b].overflow()` counts the entries whose home is at or before
+    /// bucket `b` (cyclically) that live after it.
     buckets: Box<[Bucket]>,
-    /// `overflow[b]`: entries whose home is at or before bucket `b` (cyclically) that live
-    /// after it. Saturates at 255 and then stays (a lookup then looks one bucket further
-    /// than it needs to: slower, never wrong) until the table grows.
-    overflow: Box<[u8]>,
     /// `buckets.len() == 1 << bits`.
     bits: u32,
     len: usize,
 }
 
-/// A position in the table: bucket `pos / WAYS`, entry `pos % WAYS`.
+/// A position in the table: bucket `pos / LANES`, entry `pos % LANES`.
 pub(crate) type Pos = usize;
 
 #[inline(always)]
@@ -114,14 +135,13 @@ fn tag_of(id: u64) -> u32 {
 impl Index {
     /// An index for `orders` ids before it grows.
     pub(crate) fn with_capacity(orders: usize) -> Self {
-        let buckets = (orders.max(WAYS) * 2).div_ceil(WAYS).next_power_of_two();
+        let buckets = (orders.max(LANES) * 2).div_ceil(LANES).next_power_of_two();
         Self::with_buckets(buckets.trailing_zeros().min(28))
     }
 
     fn with_buckets(bits: u32) -> Self {
         Self {
             buckets: vec![EMPTY; 1 << bits].into_boxed_slice(),
-            overflow: vec![0; 1 << bits].into_boxed_slice(),
             bits,
             len: 0,
         }
@@ -155,11 +175,11 @@ impl Index {
                 let k = m.trailing_zeros() as usize;
                 let slot = bucket.slots[k];
                 if pool.get(slot).id == id {
-                    return Some((b * WAYS + k, slot));
+                    return Some((b * LANES + k, slot));
                 }
                 m &= m - 1;
             }
-            if self.overflow[b] == 0 {
+            if bucket.overflow() == 0 {
                 return None;
             }
             b = (b + 1) & self.mask();
@@ -175,10 +195,10 @@ impl Index {
         let bucket = &self.buckets[home];
         // The common case of an add: no tag matches in the home bucket, nothing ever
         // overflowed from it (so the id is nowhere), and it has room. One cache line.
-        if bucket.matching(tag) == 0 && self.overflow[home] == 0 {
+        if bucket.matching(tag) == 0 && bucket.overflow() == 0 {
             let empty = bucket.matching(0);
             if empty != 0 {
-                return Err(home * WAYS + empty.trailing_zeros() as usize);
+                return Err(home * LANES + empty.trailing_zeros() as usize);
             }
         }
         self.find_slow(id, tag, pool)
@@ -193,14 +213,14 @@ impl Index {
     }
 
     /// The first empty entry in the probe sequence of `tag`. There is one: the table is at
-    /// most half full.
+    /// most 4/7 full.
     #[inline]
     fn vacancy(&self, tag: u32) -> Pos {
         let mut b = self.home(tag);
         loop {
             let empty = self.buckets[b].matching(0);
             if empty != 0 {
-                return b * WAYS + empty.trailing_zeros() as usize;
+                return b * LANES + empty.trailing_zeros() as usize;
             }
             b = (b + 1) & self.mask();
         }
@@ -212,11 +232,12 @@ impl Index {
         self.locate(id, pool).map(|(_, slot)| slot)
     }
 
-    /// Makes room for one more id (growing if the table would pass half full). Call it
+    /// Makes room for one more id (growing if the table would pass four entries a bucket
+    /// on average). Call it
     /// before [`find`](Self::find) when you may insert: growing moves entries.
     #[inline]
     pub(crate) fn reserve_one(&mut self) {
-        if (self.len + 1) * 2 > self.buckets.len() * WAYS {
+        if (self.len + 1) * 2 > self.buckets.len() * LANES {
             self.grow();
         }
     }
@@ -229,14 +250,14 @@ impl Index {
 
     #[inline(always)]
     fn put(&mut self, pos: Pos, tag: u32, slot: u32) {
-        let (b, k) = (pos / WAYS, pos % WAYS);
-        debug_assert_eq!(self.buckets[b].tags[k], 0);
+        let (b, k) = (pos / LANES, pos % LANES);
+        debug_assert!(k < WAYS && self.buckets[b].tags[k] == 0);
         self.buckets[b].tags[k] = tag;
         self.buckets[b].slots[k] = slot;
         // Every bucket from the home up to (not including) this one was passed.
         let mut h = self.home(tag);
         while h != b {
-            self.overflow[h] = self.overflow[h].saturating_add(1);
+            self.buckets[h].slots[WAYS] += 1;
             h = (h + 1) & self.mask();
         }
         self.len += 1;
@@ -253,17 +274,14 @@ impl Index {
     /// Removes the entry at `at` (found by [`Index::locate`], with no change since).
     #[inline]
     pub(crate) fn remove_at(&mut self, at: Pos) {
-        let (b, k) = (at / WAYS, at % WAYS);
+        let (b, k) = (at / LANES, at % LANES);
         let tag = self.buckets[b].tags[k];
         debug_assert_ne!(tag, 0, "an occupied entry");
         self.buckets[b].tags[k] = 0;
         self.buckets[b].slots[k] = NIL;
         let mut h = self.home(tag);
         while h != b {
-            // A saturated count no longer knows how many passed: it stays.
-            if self.overflow[h] != u8::MAX {
-                self.overflow[h] -= 1;
-            }
+            self.buckets[h].slots[WAYS] -= 1;
             h = (h + 1) & self.mask();
         }
         self.len -= 1;
@@ -332,7 +350,7 @@ mod tests {
         }
     }
 
-    /// Ids that all share one home bucket: every insert past the eighth overflows, and the
+    /// Ids that all share one home bucket: every insert past the seventh overflows, and the
     /// counts must come back to zero when they leave, in any order.
     #[test]
     fn overflow_counts_rise_and_fall() {
@@ -349,7 +367,10 @@ mod tests {
             index.insert_at(at, id, slot);
             slots.push(slot);
         }
-        assert!(index.overflow[3] >= 12, "twenty ids in eight ways overflow");
+        assert!(
+            index.buckets[3].overflow() >= 13,
+            "twenty ids in seven ways overflow"
+        );
         for (&id, &slot) in ids.iter().zip(&slots).rev().step_by(2) {
             assert_eq!(index.remove(id, &pool), Some(slot));
         }
@@ -363,7 +384,7 @@ mod tests {
         }
         assert_eq!(index.len(), 0);
         assert!(
-            index.overflow.iter().all(|&c| c == 0),
+            index.buckets.iter().all(|b| b.overflow() == 0),
             "every count back to 0"
         );
     }
