@@ -233,8 +233,8 @@ impl Index {
     }
 
     /// Makes room for one more id (growing if the table would pass four entries a bucket
-    /// on average). Call it
-    /// before [`find`](Self::find) when you may insert: growing moves entries.
+    /// on average). Call it before [`find`](Self::find) when you may insert: growing moves
+    /// entries.
     #[inline]
     pub(crate) fn reserve_one(&mut self) {
         if (self.len + 1) * 2 > self.buckets.len() * LANES {
