@@ -535,11 +535,21 @@ fn array<const N: usize>(bytes: &[u8]) -> Result<&[u8; N], DecodeError> {
     }
 }
 
+/// `SIDE_BYTE[b]` is true for the two valid side bytes, `B` and `S`.
+static SIDE_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'B' as usize] = true;
+    table[b'S' as usize] = true;
+    table
+};
+
 #[inline(always)]
 fn check_side(kind: u8, byte: u8) -> Result<(), DecodeError> {
-    // `|`, not `||`: one branch on the result (always taken on valid data), rather than a
-    // first branch on `byte == b'B'`, which is a coin toss on a real feed.
-    if (byte == b'B') | (byte == b'S') {
+    // A table, not `byte == b'B' || byte == b'S'`: one branch on the result (always taken
+    // on valid data). Two compares, even joined with `|`, come out of LLVM as two branches,
+    // the first on `byte == b'B'`, which is a coin toss on a real feed: callgrind counted a
+    // third of them mispredicted, 0.23 a message, before this table.
+    if SIDE_BYTE[usize::from(byte)] {
         Ok(())
     } else {
         Err(DecodeError::BadSide { kind, byte })

@@ -325,4 +325,10 @@ fn bad_sides_and_short_messages_are_errors() {
         })
     );
     assert_eq!(Message::parse(&[]), Err(DecodeError::Empty));
+    // Every byte value: exactly `B` and `S` are sides (the check is a table).
+    for byte in 0..=u8::MAX {
+        a[19] = byte;
+        let ok = Message::parse(&a).is_ok();
+        assert_eq!(ok, byte == b'B' || byte == b'S', "side byte {byte:#04x}");
+    }
 }
