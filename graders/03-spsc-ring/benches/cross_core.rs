@@ -96,9 +96,11 @@ const LIGHT_WORK: u32 = 2;
 /// The same hand-off with a consumer that does a little work per item, as real consumers
 /// do. A bare consumer is *faster* than its producer, so the pair tends to settle with the
 /// ring nearly empty and the consumer reading each line while the producer still writes
-/// it; a consumer slightly slower than the producer lets the ring fill, and the two cores
-/// then work on different lines. Which of the two states a run settles into decides its
-/// throughput more than the code does (`examples/regimes.rs` sweeps the work).
+/// it; a consumer slightly slower than the producer lets the ring fill, and the producer
+/// then refills each slot right behind the consumer, in the line it is still reading. The
+/// two states run at different speeds (which one is faster has changed between sessions),
+/// and which one a run settles into decides its throughput more than the code does
+/// (`examples/regimes.rs` sweeps the work).
 fn working_consumer_experiment(cap: usize) {
     let name = format!("throughput, capacity {cap}, consumer working");
     if !wanted(&name) {
