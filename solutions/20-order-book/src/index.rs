@@ -121,7 +121,11 @@ pub(crate) struct Index {
     buckets: Box<[Bucket]>,
     /// `buckets.len() == 1 << bits`.
     bits: u32,
+    /// `32 - bits`: a tag's home bucket is `tag >> shift`.
+    shift: u32,
     len: usize,
+    /// The `len` past which the table grows: four entries per bucket.
+    grow_at: usize,
 }
 
 /// A position in the table: bucket `pos / LANES`, entry `pos % LANES`.
@@ -140,10 +144,13 @@ impl Index {
     }
 
     fn with_buckets(bits: u32) -> Self {
+        debug_assert!((1..=28).contains(&bits), "`shift` must stay below 32");
         Self {
             buckets: vec![EMPTY; 1 << bits].into_boxed_slice(),
             bits,
+            shift: 32 - bits,
             len: 0,
+            grow_at: (1 << bits) * LANES / 2,
         }
     }
 
@@ -155,7 +162,7 @@ impl Index {
     /// The home bucket of `tag`: its top `bits` bits.
     #[inline(always)]
     fn home(&self, tag: u32) -> usize {
-        (u64::from(tag) >> (32 - self.bits)) as usize
+        (tag >> self.shift) as usize
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -237,7 +244,8 @@ impl Index {
     /// entries.
     #[inline]
     pub(crate) fn reserve_one(&mut self) {
-        if (self.len + 1) * 2 > self.buckets.len() * LANES {
+        // `>=`, not `==`: cheap insurance should an insert ever skip this call.
+        if self.len >= self.grow_at {
             self.grow();
         }
     }

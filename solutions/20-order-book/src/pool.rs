@@ -89,6 +89,12 @@ pub(crate) struct Pool {
     /// orders), beside the nodes rather than in them: only the engine reads it, so the
     /// replay's hot path never loads it.
     owners: Vec<u32>,
+    /// Whether any order so far had an owner other than 0. Until one does, every entry of
+    /// `owners` is 0 and `alloc` leaves the array alone: a feed's book (the replay passes
+    /// owner 0 throughout) never touches it. Writing it anyway cost a store to one more
+    /// cache line per add: on the 64-stock replay callgrind counted 0.39 L1 and 0.11 L2
+    /// write misses per message on that one line of code.
+    owned: bool,
     free: u32,
 }
 
@@ -102,6 +108,7 @@ impl Pool {
         Self {
             nodes,
             owners,
+            owned: false,
             free: NIL,
         }
     }
@@ -110,11 +117,16 @@ impl Pool {
     /// one.
     #[inline]
     pub(crate) fn alloc(&mut self, node: Node, owner: u32) -> u32 {
+        self.owned |= owner != 0;
         if self.free != NIL {
             let i = self.free;
             self.free = self.nodes[i as usize].next;
             self.nodes[i as usize] = node;
-            self.owners[i as usize] = owner;
+            // Always the same way for a given book: a feed's never writes, an engine's
+            // always does once an owner has appeared.
+            if self.owned {
+                self.owners[i as usize] = owner;
+            }
             i
         } else {
             let i = u32::try_from(self.nodes.len())
@@ -137,7 +149,11 @@ impl Pool {
     /// Who sent node `i`'s order.
     #[inline]
     pub(crate) fn owner(&self, i: u32) -> u32 {
-        self.owners[i as usize]
+        if self.owned {
+            self.owners[i as usize]
+        } else {
+            0
+        }
     }
 
     #[inline]
@@ -181,5 +197,23 @@ mod tests {
             (a, 9),
             "the freed slot is reused, with its new owner"
         );
+    }
+
+    #[test]
+    fn owners_stay_right_across_the_first_owned_order() {
+        let mut pool = Pool::with_capacity(4);
+        let a = pool.alloc(Node::new(1, Side::Bid, 0, 1, NIL), 0);
+        assert_eq!(pool.owner(a), 0);
+        pool.free(a);
+        // The first owned order reuses the slot a feed order had.
+        let b = pool.alloc(Node::new(2, Side::Bid, 0, 1, NIL), 5);
+        assert_eq!((b, pool.owner(b)), (a, 5));
+        pool.free(b);
+        // From now on every alloc writes its owner, 0 included.
+        let c = pool.alloc(Node::new(3, Side::Bid, 0, 1, NIL), 0);
+        assert_eq!((c, pool.owner(c)), (a, 0));
+        let d = pool.alloc(Node::new(4, Side::Ask, 0, 1, NIL), 0);
+        let e = pool.alloc(Node::new(5, Side::Ask, 0, 1, NIL), 6);
+        assert_eq!((pool.owner(d), pool.owner(e)), (0, 6));
     }
 }
