@@ -228,7 +228,8 @@ impl OrderBook {
         // no branch on it: a missing neighbour is NIL, the pool's sink, which absorbs the
         // write; the level's ends change by selects (compiled to conditional moves).
         self.pool.get_mut(prev).next = next;
-        self.pool.get_mut(next).set_prev(prev);
+        // The next order rests at the same level, so on the same side: a plain store.
+        self.pool.get_mut(next).set_prev_and_side(prev, &node);
         // (`select_unpredictable` tells the compiler to keep them selects: left alone, it
         // turned them back into branches, and callgrind counted a mispredicted one every
         // other delete.)
