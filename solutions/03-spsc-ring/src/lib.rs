@@ -23,8 +23,8 @@
 //!
 //! # How a slot changes hands
 //!
-//! The producer writes a value into slot `tail & mask` and then stores `tail + 1` with
-//! `Release`; the consumer loads `tail` with `Acquire` before it reads the slot. The
+//! The producer writes a value into slot `tail & mask` and then publishes it with a
+//! `Release` store; the consumer loads with `Acquire` before it reads the slot. The
 //! Release/Acquire pair makes the write of the value happen before the read: that is the
 //! whole reason the indices must be atomics. The reverse direction is the same with `head`:
 //! the consumer moves the value out and then stores `head + 1` with `Release`, and the
@@ -33,10 +33,25 @@
 //! # Cached indices
 //!
 //! Each half keeps its own index in a plain field (it is the only writer, so it never needs
-//! to load it back) and a *cached copy* of the other half's index. The producer only loads
-//! `head` when its cached copy says the ring is full, the consumer only loads `tail` when
-//! its copy says the ring is empty. Most operations therefore touch no cache line that the
-//! other core writes, except the slot itself and one store to their own index.
+//! to load it back). The producer keeps a *cached copy* of the consumer's `head` and only
+//! loads `head` when its copy says the ring is full.
+//!
+//! # A stamp in every slot
+//!
+//! The consumer goes one step further: it does not read `tail` at all to learn that an
+//! item is there. Each slot carries a *stamp* next to its value, and the producer, after
+//! writing item number `n` into the slot, stores `n + 1` into the stamp (`Release`). The
+//! consumer waiting for item `head` loads the stamp of its slot (`Acquire`) and compares
+//! it with `head + 1`: equal means "written", anything else (the stamp of the item one
+//! lap earlier, or the initial 0) means "not yet". The stamp and the value share a cache
+//! line, so when the consumer has caught up with the producer (the ring nearly empty, a
+//! common steady state), one line changes hands per item where the classic design moves
+//! two: the slot's line and the line of `tail`. The chapter measures what that is worth;
+//! `tail` is still published, for [`Consumer::len`] and for [`Consumer::pop_slice`], which
+//! wants to know how many items are ready at once.
+//!
+//! The price: a slot is a `usize` larger (16 bytes for a `u64`), and a batch can no longer
+//! be copied with one `memcpy`, since values and stamps alternate.
 
 #![warn(missing_docs)]
 
@@ -49,8 +64,14 @@ use course_sync::sync::Arc;
 use course_sync::{hint, thread};
 use crossbeam_utils::CachePadded;
 
-/// One slot of the ring: a `T` that is present or not, as the indices say.
-type Slot<T> = UnsafeCell<MaybeUninit<T>>;
+/// One slot of the ring: a `T` that is present or not, as the indices say, and the stamp
+/// that tells the consumer which item it holds (see the module docs).
+struct Slot<T> {
+    /// `n + 1` once item number `n` has been written here (wrapping); 0 at first. Written
+    /// by the producer only.
+    stamp: AtomicUsize,
+    value: UnsafeCell<MaybeUninit<T>>,
+}
 
 /// What the two halves share.
 struct Shared<T> {
@@ -82,7 +103,9 @@ impl<T> Drop for Shared<T> {
         while n != tail {
             // SAFETY: by the invariant, the slots of items `head .. tail` hold initialised
             // values; each is dropped once (`n` advances) and nothing reads them later.
-            self.slots[n & mask].with_mut(|p| unsafe { (*p).assume_init_drop() });
+            self.slots[n & mask]
+                .value
+                .with_mut(|p| unsafe { (*p).assume_init_drop() });
             n = n.wrapping_add(1);
         }
     }
@@ -102,8 +125,12 @@ pub fn channel<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
     let capacity = capacity
         .checked_next_power_of_two()
         .expect("capacity too large to round up to a power of two");
+    // Stamp 0 means "nothing yet": the first item of slot `k` is number `k`, stamped `k + 1`.
     let slots: Box<[Slot<T>]> = (0..capacity)
-        .map(|_| UnsafeCell::new(MaybeUninit::uninit()))
+        .map(|_| Slot {
+            stamp: AtomicUsize::new(0),
+            value: UnsafeCell::new(MaybeUninit::uninit()),
+        })
         .collect();
     let shared = Arc::new(Shared {
         head: CachePadded::new(AtomicUsize::new(0)),
@@ -123,7 +150,7 @@ pub fn channel<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
         ring,
         head: 0,
         // Nothing pushed yet.
-        limit: 0,
+        ready: 0,
         shared,
     };
     (producer, consumer)
@@ -172,8 +199,8 @@ impl<T> Ring<T> {
 
     /// The slots of items `n .. n + len` (`len <= capacity`), as two contiguous runs: the
     /// second is empty unless the range wraps around the end of the array, and then
-    /// starts at slot 0. Batches copy run by run, which the compiler turns into a plain
-    /// memory copy instead of a masked store per item.
+    /// starts at slot 0. Batches walk run by run: a pointer that steps through memory,
+    /// instead of a masked index per item.
     ///
     /// # Safety
     ///
@@ -195,60 +222,39 @@ impl<T> Ring<T> {
     }
 }
 
-/// Copies `items` into `slots` (the same length): one `memcpy` in normal builds; under loom
-/// a loop over the slots, so that the model sees every access.
-///
-/// (A plain loop `for (slot, &item) in slots.iter().zip(items)` often compiles to the same
-/// copy, but it is the optimiser's choice: with that loop, one build of the benches
-/// measured 64 items in and out in 110 ns against rtrb's 68 ns; with the explicit copy the
-/// same bench measured 57 ns against 66 ns.)
+/// Writes `items` into `slots` (the same length), the first being item number `first`,
+/// and stamps each slot.
 ///
 /// # Safety
 ///
 /// The slots must belong to the producer (no concurrent access).
 #[inline(always)]
-unsafe fn write_run<T: Copy>(slots: &[Slot<T>], items: &[T]) {
+unsafe fn write_run<T: Copy>(slots: &[Slot<T>], items: &[T], first: usize) {
     debug_assert_eq!(slots.len(), items.len());
-    #[cfg(not(loom))]
-    // SAFETY: outside loom, `Slot<T>` is `repr(transparent)` over std's
-    // `UnsafeCell<MaybeUninit<T>>` (a layout `course_sync::cell::UnsafeCell` promises), so
-    // the run of slots is laid out as a `[T]` of the same length. Writing through a pointer
-    // derived from `&UnsafeCell` is interior mutability, which `UnsafeCell` permits. The
-    // caller owns these slots, so nothing else accesses them, and the two ranges cannot
-    // overlap (`items` is not in the ring). `T: Copy`: overwriting leaks nothing.
-    unsafe {
-        std::ptr::copy_nonoverlapping(items.as_ptr(), slots.as_ptr() as *mut T, items.len());
-    }
-    #[cfg(loom)]
+    let mut stamp = first;
     for (slot, &item) in slots.iter().zip(items) {
-        // SAFETY: the caller owns the slots; writing a `Copy` value over an uninitialised
-        // slot leaks nothing.
-        slot.with_mut(|p| unsafe { (*p).write(item) });
+        // SAFETY: the caller owns the slot; `T: Copy`, so overwriting leaks nothing.
+        slot.value.with_mut(|p| unsafe { (*p).write(item) });
+        stamp = stamp.wrapping_add(1);
+        // Release: as in `Producer::push`, pairs with the Acquire load of the stamp in
+        // `Consumer::pop`.
+        slot.stamp.store(stamp, Ordering::Release);
     }
 }
 
-/// Copies `slots` (initialised, the same length) into `out`: one `memcpy` in normal
-/// builds, a loop under loom (see [`write_run`]).
+/// Copies the values of `slots` (written, the same length) into `out`.
 ///
 /// # Safety
 ///
-/// The slots must belong to the consumer and hold initialised values.
+/// The slots must belong to the consumer and hold values the producer published to it
+/// (by `tail`, loaded with Acquire).
 #[inline(always)]
 unsafe fn read_run<T: Copy>(slots: &[Slot<T>], out: &mut [T]) {
     debug_assert_eq!(slots.len(), out.len());
-    #[cfg(not(loom))]
-    // SAFETY: the slots are laid out as a `[T]` (see `write_run`), every one holds an
-    // initialised value (the caller's promise), and no write to them can happen until we
-    // publish the new `head`. `out` is a distinct `&mut` buffer, so the ranges do not
-    // overlap. `T: Copy`: the values stay valid in the slots, and nothing is dropped.
-    unsafe {
-        std::ptr::copy_nonoverlapping(slots.as_ptr() as *const T, out.as_mut_ptr(), out.len());
-    }
-    #[cfg(loom)]
     for (dst, slot) in out.iter_mut().zip(slots) {
-        // SAFETY: the caller guarantees the value is initialised and not being written;
-        // `T: Copy`, so copying it out leaves nothing to drop.
-        *dst = slot.with(|p| unsafe { (*p).assume_init_read() });
+        // SAFETY: the caller's promise: the value is initialised and not being written.
+        // `T: Copy`: copying it out leaves nothing to drop.
+        *dst = slot.value.with(|p| unsafe { (*p).assume_init_read() });
     }
 }
 
@@ -320,17 +326,24 @@ impl<T> Producer<T> {
         if tail == self.limit && !self.refresh_limit() {
             return Err(value);
         }
+        // SAFETY: we hold the `Arc`.
+        let slot = unsafe { self.ring.slot(tail) };
         // SAFETY: `tail < limit = head + capacity` for a `head` the consumer has published,
         // so the slot of item `tail` belongs to the producer: it is uninitialised (its last
         // value was moved out before that `head` was stored, and the Acquire load in
         // `refresh_limit` ordered that move before this write) and the consumer will not
-        // read it before the Release store below. We hold the `Arc`.
-        unsafe { self.ring.slot(tail) }.with_mut(|p| unsafe { (*p).write(value) });
+        // read it before the stamp below says item `tail` is there.
+        slot.value.with_mut(|p| unsafe { (*p).write(value) });
         self.tail = tail.wrapping_add(1);
-        // Release: pairs with the Acquire load of `tail` in `Consumer::refresh_limit`. A
-        // consumer that sees the new tail also sees the value written above. With Relaxed,
-        // it could read the slot before the value lands in it (a data race: on weakly
-        // ordered CPUs it really reads stale memory; loom reports it on every CPU).
+        // Release: pairs with the Acquire load of the stamp in `Consumer::pop`. A consumer
+        // that sees the new stamp also sees the value written above. With Relaxed, it could
+        // read the slot before the value lands in it (a data race: on weakly ordered CPUs
+        // it really reads stale memory; loom reports it on every CPU).
+        slot.stamp.store(self.tail, Ordering::Release);
+        // Release: pairs with the Acquire load of `tail` in `Consumer::refresh_ready`
+        // (`pop_slice`), which reads values without looking at their stamps. The consumer's
+        // `pop` never loads `tail`, so this store stays in our cache while the consumer
+        // keeps up: it costs a store, not a transfer.
         self.shared.tail.store(self.tail, Ordering::Release);
         Ok(())
     }
@@ -409,7 +422,7 @@ impl<T: Copy> Producer<T> {
     /// many that was (0 if the ring is full).
     ///
     /// Cheaper per item than [`push`](Self::push): one look at the consumer's index at most
-    /// and one store of `tail` for the whole batch.
+    /// and one store of `tail` for the whole batch (each item still gets its stamp).
     pub fn push_slice(&mut self, items: &[T]) -> usize {
         let tail = self.tail;
         if self.limit.wrapping_sub(tail) < items.len() {
@@ -424,12 +437,12 @@ impl<T: Copy> Producer<T> {
         // SAFETY: the slots of items `tail .. tail + n` lie below `limit`, so they belong
         // to the producer (see `push`).
         unsafe {
-            write_run(first, front);
-            write_run(second, back);
+            write_run(first, front, tail);
+            write_run(second, back, tail.wrapping_add(first.len()));
         }
         if n > 0 {
             self.tail = tail.wrapping_add(n);
-            // Release: publishes all `n` values at once (see `push`).
+            // Release: publishes all `n` values at once to `pop_slice` (see `push`).
             self.shared.tail.store(self.tail, Ordering::Release);
         }
         n
@@ -439,8 +452,9 @@ impl<T: Copy> Producer<T> {
 impl<T> Drop for Producer<T> {
     fn drop(&mut self) {
         // Release: pairs with the Acquire load in `Consumer::pop_blocking` and
-        // `is_abandoned`. Every `tail` store of this producer happens before the flag, so
-        // a consumer that sees the flag and then loads `tail` sees the final count.
+        // `is_abandoned`. Every stamp and `tail` store of this producer happens before the
+        // flag, so a consumer that sees the flag and then looks at a stamp or at `tail`
+        // sees the final state.
         self.shared.closed.store(true, Ordering::Release);
     }
 }
@@ -460,9 +474,11 @@ pub struct Consumer<T> {
     ring: Ring<T>,
     /// Items popped so far: this half's own copy of `shared.head`.
     head: usize,
-    /// The value of `tail` we last loaded: items `head .. limit` are known to be ready.
-    /// `head == limit` means "empty, as far as we know".
-    limit: usize,
+    /// The value of `tail` that [`pop_slice`](Self::pop_slice) last loaded: items
+    /// `head .. ready` are known to be there. [`pop`](Self::pop) looks at stamps instead
+    /// and may run past it; then `ready.wrapping_sub(head)` is huge, which `pop_slice`
+    /// treats as "unknown".
+    ready: usize,
     shared: Arc<Shared<T>>,
 }
 
@@ -475,14 +491,19 @@ impl<T> Consumer<T> {
     #[inline]
     pub fn pop(&mut self) -> Option<T> {
         let head = self.head;
-        if head == self.limit && !self.refresh_limit() {
+        // SAFETY: we hold the `Arc`.
+        let slot = unsafe { self.ring.slot(head) };
+        // Acquire: pairs with the Release store of the stamp in `Producer::push` (and
+        // `push_slice`): the value was written before the stamp, and Acquire makes that
+        // write visible to the read below.
+        if slot.stamp.load(Ordering::Acquire) != head.wrapping_add(1) {
             return None;
         }
-        // SAFETY: `head < limit`, a `tail` the producer published, so the slot of item
-        // `head` holds an initialised value (the Acquire load in `refresh_limit` ordered
-        // its write before this read) and the producer will not touch the slot before we
-        // store the new `head` below. The value is moved out exactly once: `head` advances.
-        let value = unsafe { self.ring.slot(head) }.with(|p| unsafe { (*p).assume_init_read() });
+        // SAFETY: the stamp says item `head` has been written into this slot (the Acquire
+        // load above ordered that write before this read), and the producer will not touch
+        // the slot again before we store the new `head` below. The value is moved out
+        // exactly once: `head` advances.
+        let value = slot.value.with(|p| unsafe { (*p).assume_init_read() });
         self.head = head.wrapping_add(1);
         // Release: pairs with the Acquire load of `head` in `Producer::refresh_limit`. The
         // read above happens before the producer reuses the slot. With Relaxed, the
@@ -491,14 +512,12 @@ impl<T> Consumer<T> {
         Some(value)
     }
 
-    /// Loads the producer's `tail` into `limit`; returns whether there is an item.
-    #[cold]
-    fn refresh_limit(&mut self) -> bool {
+    /// Loads the producer's `tail` into `ready`.
+    fn refresh_ready(&mut self) {
         // Acquire: pairs with the Release store of `tail` in `Producer::push` (and
         // `push_slice`): the values below `tail` were written before it was stored, and
         // Acquire makes those writes visible to our reads.
-        self.limit = self.shared.tail.load(Ordering::Acquire);
-        self.head != self.limit
+        self.ready = self.shared.tail.load(Ordering::Acquire);
     }
 
     /// Like [`pop`](Self::pop), but if the ring is empty, waits as `wait` says until an item
@@ -513,9 +532,9 @@ impl<T> Consumer<T> {
                 return Some(value);
             }
             if self.is_abandoned() {
-                // The producer is gone. Its last `tail` store happened before it set the
-                // flag (Release), and we saw the flag (Acquire), so one more look at
-                // `tail` finds every item it pushed.
+                // The producer is gone. Its last stamp store happened before it set the
+                // flag (Release), and we saw the flag (Acquire), so one more look at the
+                // next slot's stamp finds the next item it pushed, if there is one.
                 return self.pop();
             }
             wait.pause(&mut tries);
@@ -561,20 +580,22 @@ impl<T: Copy> Consumer<T> {
     /// Removes up to `out.len()` of the oldest items into the front of `out`, in order, and
     /// returns how many that was (0 if the ring is empty).
     ///
-    /// Cheaper per item than [`pop`](Self::pop): one look at the producer's index at most
-    /// and one store of `head` for the whole batch.
+    /// Cheaper per item than [`pop`](Self::pop): one look at the producer's `tail` at most
+    /// (instead of a stamp per item) and one store of `head` for the whole batch.
     pub fn pop_slice(&mut self, out: &mut [T]) -> usize {
         let head = self.head;
-        if self.limit.wrapping_sub(head) < out.len() {
-            // Not enough items known: look at `tail`. (Acquire: as in `refresh_limit`.)
-            self.refresh_limit();
+        let known = self.ready.wrapping_sub(head);
+        // `known > capacity`: `pop` has run past `ready` (see the field).
+        if known < out.len() || known > self.capacity() {
+            // Not enough items known: look at `tail`. (Acquire: see `refresh_ready`.)
+            self.refresh_ready();
         }
-        let n = self.limit.wrapping_sub(head).min(out.len());
-        // SAFETY: we hold the `Arc`; `n` items from `head` stay below `limit`.
+        let n = self.ready.wrapping_sub(head).min(out.len());
+        // SAFETY: we hold the `Arc`; `n` items from `head` stay below `ready`.
         let (first, second) = unsafe { self.ring.runs(head, n) };
         let (front, back) = out[..n].split_at_mut(first.len());
-        // SAFETY: the slots of items `head .. head + n` lie below `limit`: initialised and
-        // consumer-owned (see `pop`).
+        // SAFETY: the slots of items `head .. head + n` lie below `ready`: written and
+        // consumer-owned (see `read_run`).
         unsafe {
             read_run(first, front);
             read_run(second, back);
