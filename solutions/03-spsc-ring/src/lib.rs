@@ -149,8 +149,6 @@ pub fn channel<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
     let consumer = Consumer {
         ring,
         head: 0,
-        // Nothing pushed yet.
-        ready: 0,
         shared,
     };
     (producer, consumer)
@@ -340,8 +338,8 @@ impl<T> Producer<T> {
         // read the slot before the value lands in it (a data race: on weakly ordered CPUs
         // it really reads stale memory; loom reports it on every CPU).
         slot.stamp.store(self.tail, Ordering::Release);
-        // Release: pairs with the Acquire load of `tail` in `Consumer::refresh_ready`
-        // (`pop_slice`), which reads values without looking at their stamps. The consumer's
+        // Release: pairs with the Acquire load of `tail` in `Consumer::pop_slice`, which
+        // reads values without looking at their stamps. The consumer's
         // `pop` never loads `tail`, so this store stays in our cache while the consumer
         // keeps up: it costs a store, not a transfer.
         self.shared.tail.store(self.tail, Ordering::Release);
@@ -474,11 +472,6 @@ pub struct Consumer<T> {
     ring: Ring<T>,
     /// Items popped so far: this half's own copy of `shared.head`.
     head: usize,
-    /// The value of `tail` that [`pop_slice`](Self::pop_slice) last loaded: items
-    /// `head .. ready` are known to be there. [`pop`](Self::pop) looks at stamps instead
-    /// and may run past it; then `ready.wrapping_sub(head)` is huge, which `pop_slice`
-    /// treats as "unknown".
-    ready: usize,
     shared: Arc<Shared<T>>,
 }
 
@@ -510,14 +503,6 @@ impl<T> Consumer<T> {
         // producer could overwrite the slot while we still read it.
         self.shared.head.store(self.head, Ordering::Release);
         Some(value)
-    }
-
-    /// Loads the producer's `tail` into `ready`.
-    fn refresh_ready(&mut self) {
-        // Acquire: pairs with the Release store of `tail` in `Producer::push` (and
-        // `push_slice`): the values below `tail` were written before it was stored, and
-        // Acquire makes those writes visible to our reads.
-        self.ready = self.shared.tail.load(Ordering::Acquire);
     }
 
     /// Like [`pop`](Self::pop), but if the ring is empty, waits as `wait` says until an item
@@ -584,17 +569,17 @@ impl<T: Copy> Consumer<T> {
     /// (instead of a stamp per item) and one store of `head` for the whole batch.
     pub fn pop_slice(&mut self, out: &mut [T]) -> usize {
         let head = self.head;
-        let known = self.ready.wrapping_sub(head);
-        // `known > capacity`: `pop` has run past `ready` (see the field).
-        if known < out.len() || known > self.capacity() {
-            // Not enough items known: look at `tail`. (Acquire: see `refresh_ready`.)
-            self.refresh_ready();
-        }
-        let n = self.ready.wrapping_sub(head).min(out.len());
-        // SAFETY: we hold the `Arc`; `n` items from `head` stay below `ready`.
+        // Acquire: pairs with the Release store of `tail` in `Producer::push` (and
+        // `push_slice`): the values below `tail` were written before it was stored, and
+        // Acquire makes those writes visible to the reads below. (No cached copy, as the
+        // classic design keeps: `pop` reads stamps and would leave it behind, and one load
+        // per batch is cheap.)
+        let tail = self.shared.tail.load(Ordering::Acquire);
+        let n = tail.wrapping_sub(head).min(out.len());
+        // SAFETY: we hold the `Arc`; `n` items from `head` stay below `tail`.
         let (first, second) = unsafe { self.ring.runs(head, n) };
         let (front, back) = out[..n].split_at_mut(first.len());
-        // SAFETY: the slots of items `head .. head + n` lie below `ready`: written and
+        // SAFETY: the slots of items `head .. head + n` lie below `tail`: written and
         // consumer-owned (see `read_run`).
         unsafe {
             read_run(first, front);

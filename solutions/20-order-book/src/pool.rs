@@ -78,9 +78,9 @@ impl Node {
     /// bit, and on the many-stock replay that load missed L2 on one message in ten
     /// (callgrind); a store that misses waits in the store buffer instead, while the core
     /// goes on.
-    /// The side is copied as a bit from `same_side`, not passed as a [`Side`]: as an
-    /// `if` on the side, LLVM compiled it to a branch, and callgrind counted half a
-    /// mispredicted branch more per message.
+    ///
+    /// The side is copied as a bit from `same_side`, not passed as a [`Side`], so that no
+    /// `if` on the side (a coin toss) is there for the compiler to turn into a branch.
     #[inline(always)]
     pub(crate) fn set_prev_and_side(&mut self, prev: u32, same_side: &Node) {
         debug_assert!(prev < SIDE_BIT);

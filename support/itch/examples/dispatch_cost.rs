@@ -12,6 +12,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
+use course_itch::decode::split_frame;
 use course_itch::frames;
 use course_itch::session::{SessionConfig, generate};
 
@@ -28,7 +29,9 @@ fn decode_only(bytes: &[u8]) -> (u64, u64) {
     (acc, n)
 }
 
-/// Walks the length prefixes only.
+/// Walks the length prefixes only: the floor, reading each prefix and type byte with no
+/// checks at all (the decoder's `split_frame` also checks bounds and the zero-length
+/// quirk; the session here is valid by construction).
 #[inline(never)]
 fn frames_only(bytes: &[u8]) -> (u64, u64) {
     let (mut pos, mut acc, mut n) = (0, 0u64, 0u64);
@@ -66,12 +69,11 @@ fn main() {
     // The same frames, sorted by type byte (a stable sort keeps each type's order).
     let mut all: Vec<&[u8]> = Vec::new();
     let mut pos = 0;
-    while pos < bytes.len() {
-        let len = usize::from(u16::from_be_bytes([bytes[pos], bytes[pos + 1]]));
-        all.push(&bytes[pos..pos + 2 + len]);
-        pos += 2 + len;
+    while let Some((_, used)) = split_frame(&bytes[pos..]).expect("a valid session") {
+        all.push(&bytes[pos..pos + used]);
+        pos += used;
     }
-    all.sort_by_key(|f| f[2]);
+    all.sort_by_key(|frame| frame[2]);
     let sorted = all.concat();
 
     println!(
