@@ -8,7 +8,8 @@
 //!     --toggle-collect='cachesim::replay_*' target/release/deps/cachesim-* ladder
 //! ```
 //!
-//! (`ladder` for the crate under test, `btreemap` for the graders' `BTreeMap` model;
+//! (`ladder` for the crate under test, `btreemap` for the graders' `BTreeMap` model, then
+//! optionally `one` for the bench's one-stock session instead;
 //! `--LL` is this machine's L2, so "LL misses" are L2 misses.) Without valgrind it just runs
 //! both once, which `cargo xtask bench` does in passing.
 
@@ -34,8 +35,18 @@ fn replay_btreemap(bytes: &[u8]) -> usize {
 }
 
 fn main() {
-    let session = generate(&SessionConfig::default());
     let which = std::env::args().nth(1).unwrap_or_default();
+    // `one` as the second argument: the bench's one-stock session instead.
+    let cfg = if std::env::args().nth(2).as_deref() == Some("one") {
+        SessionConfig {
+            stocks: 1,
+            target_live: 5_000,
+            ..SessionConfig::default()
+        }
+    } else {
+        SessionConfig::default()
+    };
+    let session = generate(&cfg);
     let n = session.messages;
     if which != "btreemap" {
         let refused = replay_ladder(&session.bytes);
