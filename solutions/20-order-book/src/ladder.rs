@@ -126,7 +126,8 @@ impl Ladder {
     /// `magic = (2^64 + e) / tick`, `0 <= e < tick`, the product over 2^64 is
     /// `d / tick + d * e / (tick * 2^64)`, and the second term is below 1. So `q * tick == d`
     /// (wrapping) holds exactly when `d` is on the grid, and then `q` is the slot if it is
-    /// below `len`: one multiply, one compare, no division and no case for large `d`.
+    /// below `len`: two multiplications and two comparisons, no division and no special
+    /// case for large `d`.
     #[inline(always)]
     fn slot_of(&self, key: i64) -> Option<usize> {
         if key < self.base {
