@@ -38,11 +38,7 @@ fn main() {
     let which = std::env::args().nth(1).unwrap_or_default();
     // `one` as the second argument: the bench's one-stock session instead.
     let cfg = if std::env::args().nth(2).as_deref() == Some("one") {
-        SessionConfig {
-            stocks: 1,
-            target_live: 5_000,
-            ..SessionConfig::default()
-        }
+        SessionConfig::one_busy_stock()
     } else {
         SessionConfig::default()
     };

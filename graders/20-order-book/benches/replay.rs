@@ -250,15 +250,13 @@ fn main() {
             ..SessionConfig::default()
         },
     );
-    // One busy stock with a deep book: everything fits in L2, so instructions, not cache
-    // misses, decide (like benchmarks that replay one stock's messages).
+    // One busy stock with a deep book: everything fits in L2, so no message waits for L3
+    // (like benchmarks that replay one stock's messages).
     experiment(
         "1 stock",
         &SessionConfig {
             messages: n,
-            stocks: 1,
-            target_live: 5_000,
-            ..SessionConfig::default()
+            ..SessionConfig::one_busy_stock()
         },
     );
 }

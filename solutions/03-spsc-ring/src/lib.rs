@@ -330,7 +330,8 @@ impl<T> Producer<T> {
         // so the slot of item `tail` belongs to the producer: it is uninitialised (its last
         // value was moved out before that `head` was stored, and the Acquire load in
         // `refresh_limit` ordered that move before this write) and the consumer will not
-        // read it before the stamp below says item `tail` is there.
+        // read it before the stamp below (for `pop`) or `tail` (for `pop_slice`) says item
+        // `tail` is there.
         slot.value.with_mut(|p| unsafe { (*p).write(value) });
         self.tail = tail.wrapping_add(1);
         // Release: pairs with the Acquire load of the stamp in `Consumer::pop`. A consumer

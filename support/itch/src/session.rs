@@ -120,6 +120,18 @@ impl Default for SessionConfig {
     }
 }
 
+impl SessionConfig {
+    /// One busy stock with a deep book (5,000 live orders at balance), the rest as
+    /// [`Default`]: the order-book bench's second session, whose books fit in L2.
+    pub fn one_busy_stock() -> Self {
+        Self {
+            stocks: 1,
+            target_live: 5_000,
+            ..Self::default()
+        }
+    }
+}
+
 /// A generated session.
 #[derive(Debug, Clone)]
 pub struct Session {
