@@ -85,22 +85,7 @@ impl OrderBook {
         let Err(at) = self.index.find(id, &self.pool) else {
             return Err(BookError::DuplicateOrder(id));
         };
-        // Field by field, not `ladder_mut`, so that `self.pool` stays free to borrow.
-        let ladder = select_unpredictable(side == Side::Bid, &mut self.bids, &mut self.asks);
-        let loc = ladder.entry(price);
-        let level = ladder.at_mut(loc);
-        // An empty level's tail is NIL: the new order then has no predecessor, and the
-        // link below goes into the pool's sink (see `pool.rs`): no branch on "was the level
-        // empty?", only a select for the head.
-        let prev = level.tail;
-        let i = self
-            .pool
-            .alloc(Node::new(id, side, price, qty, prev), owner);
-        self.pool.get_mut(prev).next = i;
-        level.head = select_unpredictable(prev == NIL, i, level.head);
-        level.tail = i;
-        level.count += 1;
-        level.qty += qty;
+        let i = self.link(id, side, price, qty, owner);
         self.index.insert_at(at, id, i);
         Ok(())
     }
@@ -137,26 +122,11 @@ impl OrderBook {
         let Some((at, i)) = self.index.locate(id, &self.pool) else {
             return Err(BookError::UnknownOrder(id));
         };
-        let node = *self.pool.get(i);
-        if qty > node.qty {
-            return Err(BookError::ExceedsRemaining {
-                id,
-                remaining: node.qty,
-                requested: qty,
-            });
-        }
-        if qty == node.qty {
+        let left = self.take_at(i, id, qty)?;
+        if left == 0 {
             self.index.remove_at(at);
-            self.unlink(i);
-            return Ok(0);
         }
-        self.pool.get_mut(i).qty -= qty;
-        let ladder = self.ladder_mut(node.side());
-        let loc = ladder
-            .find(node.price)
-            .expect("a resting order's level exists");
-        ladder.at_mut(loc).qty -= qty;
-        Ok(node.qty - qty)
+        Ok(left)
     }
 
     /// Removes a resting order (ITCH's `D`) and returns it as it was.
@@ -169,14 +139,7 @@ impl OrderBook {
         let Some(i) = self.index.remove(id, &self.pool) else {
             return Err(BookError::UnknownOrder(id));
         };
-        let node = *self.pool.get(i);
-        self.unlink(i);
-        Ok(Order {
-            id,
-            side: node.side(),
-            price: node.price,
-            qty: node.qty,
-        })
+        Ok(self.delete_at(i))
     }
 
     /// Replaces a resting order by a new one on the same side (ITCH's `U`): the old order
@@ -211,6 +174,29 @@ impl OrderBook {
         self.insert(new_id, node.side(), price, qty, owner)
             .expect("checked above: a new id and a positive quantity");
         Ok(())
+    }
+
+    /// Puts a new order at the back of its level and returns its pool index (the index,
+    /// if any, is the caller's business).
+    #[inline(always)]
+    fn link(&mut self, id: u64, side: Side, price: i64, qty: u64, owner: u32) -> u32 {
+        // Field by field, not `ladder_mut`, so that `self.pool` stays free to borrow.
+        let ladder = select_unpredictable(side == Side::Bid, &mut self.bids, &mut self.asks);
+        let loc = ladder.entry(price);
+        let level = ladder.at_mut(loc);
+        // An empty level's tail is NIL: the new order then has no predecessor, and the
+        // link below goes into the pool's sink (see `pool.rs`): no branch on "was the level
+        // empty?", only a select for the head.
+        let prev = level.tail;
+        let i = self
+            .pool
+            .alloc(Node::new(id, side, price, qty, prev), owner);
+        self.pool.get_mut(prev).next = i;
+        level.head = select_unpredictable(prev == NIL, i, level.head);
+        level.tail = i;
+        level.count += 1;
+        level.qty += qty;
+        i
     }
 
     /// Takes node `i` (already out of the index) off its level and frees it.
@@ -275,16 +261,30 @@ impl OrderBook {
     }
 
     /// The resting order with this id.
+    ///
+    /// O(1) for orders this book indexes. A book fed by a [`Replay`](crate::Replay) keeps
+    /// most of its orders in the replay's day-wide table instead (see `replay.rs`); for
+    /// those this scans the pool, and [`Replay::order`](crate::Replay::order) is the O(1)
+    /// way.
     pub fn order(&self, id: u64) -> Option<Order> {
-        self.index.get(id, &self.pool).map(|i| {
-            let n = self.pool.get(i);
-            Order {
-                id,
-                side: n.side(),
-                price: n.price,
-                qty: n.qty,
-            }
-        })
+        let i = self.index.get(id, &self.pool).or_else(|| {
+            (self.pool.len() > self.index.len())
+                .then(|| self.pool.live().find(|(_, n)| n.id == id).map(|(i, _)| i))
+                .flatten()
+        })?;
+        Some(self.order_at(i))
+    }
+
+    /// The order at pool index `i` (a resting one).
+    #[inline]
+    pub(crate) fn order_at(&self, i: u32) -> Order {
+        let n = self.pool.get(i);
+        Order {
+            id: n.id,
+            side: n.side(),
+            price: n.price,
+            qty: n.qty,
+        }
     }
 
     /// The orders at one price, oldest (first to trade) first.
@@ -309,12 +309,93 @@ impl OrderBook {
 
     /// Resting orders.
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.pool.len()
     }
 
     /// Whether no order rests.
     pub fn is_empty(&self) -> bool {
-        self.index.len() == 0
+        self.pool.len() == 0
+    }
+
+    // --- For the replay's day-wide id table (`replay.rs`) ------------------------------
+    //
+    // The replay finds most orders by their ITCH reference number in a table of its own,
+    // which knows each order's pool index; these operations take that index and leave the
+    // book's own index alone. The replay keeps the ids unique within the book across both
+    // (it asks `indexes` before adding an id its table does not hold for this book).
+
+    /// Whether this book's own index holds `id`. One predictable branch when the index is
+    /// empty, which it is for a replay of a consistent feed.
+    #[inline(always)]
+    pub(crate) fn indexes(&self, id: u64) -> bool {
+        self.index.len() != 0 && self.index.get(id, &self.pool).is_some()
+    }
+
+    /// Rests a new order without indexing it, and returns its pool index. The caller has
+    /// checked that `qty` is positive and that no order with this id rests here.
+    #[inline]
+    pub(crate) fn add_unindexed(&mut self, id: u64, side: Side, price: i64, qty: u64) -> u32 {
+        debug_assert!(qty != 0 && !self.indexes(id));
+        self.link(id, side, price, qty, 0)
+    }
+
+    /// Indexes the unindexed order at pool index `i`, whose id is `id` (the replay's
+    /// table evicting an order that outlived its window).
+    #[inline]
+    pub(crate) fn adopt(&mut self, id: u64, i: u32) {
+        self.index.reserve_one();
+        let Err(at) = self.index.find(id, &self.pool) else {
+            unreachable!("the replay keeps ids unique within a book")
+        };
+        self.index.insert_at(at, id, i);
+    }
+
+    /// [`reduce`](Self::reduce) of the unindexed order at pool index `i` (whose id is
+    /// `id`): returns what remains; at 0 the order has left the book.
+    ///
+    /// # Errors
+    ///
+    /// [`BookError::ZeroQuantity`] or [`BookError::ExceedsRemaining`]; the book is unchanged.
+    #[inline]
+    pub(crate) fn take_at(&mut self, i: u32, id: u64, qty: u64) -> Result<u64, BookError> {
+        if qty == 0 {
+            return Err(BookError::ZeroQuantity);
+        }
+        let node = *self.pool.get(i);
+        debug_assert_eq!(node.id, id);
+        if qty > node.qty {
+            return Err(BookError::ExceedsRemaining {
+                id,
+                remaining: node.qty,
+                requested: qty,
+            });
+        }
+        if qty == node.qty {
+            self.unlink(i);
+            return Ok(0);
+        }
+        self.shrink(i, &node, qty);
+        Ok(node.qty - qty)
+    }
+
+    /// Takes `qty` (less than it has) from the resting order at pool index `i`, whose node
+    /// is `node`, and from its level.
+    #[inline]
+    fn shrink(&mut self, i: u32, node: &Node, qty: u64) {
+        self.pool.get_mut(i).qty -= qty;
+        let ladder = self.ladder_mut(node.side());
+        let loc = ladder
+            .find(node.price)
+            .expect("a resting order's level exists");
+        ladder.at_mut(loc).qty -= qty;
+    }
+
+    /// [`delete`](Self::delete) of the unindexed order at pool index `i`.
+    #[inline]
+    pub(crate) fn delete_at(&mut self, i: u32) -> Order {
+        let order = self.order_at(i);
+        self.unlink(i);
+        order
     }
 
     // --- For the matching engine -------------------------------------------------------
@@ -343,12 +424,7 @@ impl OrderBook {
             self.index.remove(node.id, &self.pool);
             self.unlink(i);
         } else {
-            self.pool.get_mut(i).qty -= qty;
-            let ladder = self.ladder_mut(node.side());
-            let loc = ladder
-                .find(node.price)
-                .expect("a resting order's level exists");
-            ladder.at_mut(loc).qty -= qty;
+            self.shrink(i, &node, qty);
         }
     }
 

@@ -32,7 +32,9 @@
 //!
 //! # Invariants
 //!
-//! 1. `index` maps exactly the resting orders' ids to their pool slots.
+//! 1. `index` maps exactly the resting orders' ids to their pool slots; except in a book
+//!    fed by a [`Replay`], whose recent orders are found through the replay's table of
+//!    recent order numbers instead (`day.rs`), and only its older ones through `index`.
 //! 2. Every resting order is in exactly one level's FIFO: the level of its side and price;
 //!    the FIFO is in arrival order (a replaced order arrives anew).
 //! 3. A level's `qty` is the sum of its orders' quantities and `count` their number; a level
@@ -53,6 +55,7 @@
 #![warn(missing_docs)]
 
 mod book;
+mod day;
 mod engine;
 mod index;
 mod ladder;

@@ -111,6 +111,8 @@ pub(crate) struct Pool {
     /// write misses per message on that one line of code.
     owned: bool,
     free: u32,
+    /// Nodes handed out and not freed: the resting orders.
+    len: usize,
 }
 
 impl Pool {
@@ -125,6 +127,7 @@ impl Pool {
             owners,
             owned: false,
             free: NIL,
+            len: 0,
         }
     }
 
@@ -133,6 +136,7 @@ impl Pool {
     #[inline]
     pub(crate) fn alloc(&mut self, node: Node, owner: u32) -> u32 {
         self.owned |= owner != 0;
+        self.len += 1;
         if self.free != NIL {
             let i = self.free;
             self.free = self.nodes[i as usize].next;
@@ -154,11 +158,27 @@ impl Pool {
         }
     }
 
-    /// Returns node `i` to the free list.
+    /// Returns node `i` to the free list. Its quantity becomes 0, which no resting order
+    /// has: [`live`](Self::live) tells resting nodes from free ones by it.
     #[inline]
     pub(crate) fn free(&mut self, i: u32) {
-        self.nodes[i as usize].next = self.free;
+        let node = &mut self.nodes[i as usize];
+        node.next = self.free;
+        node.qty = 0;
         self.free = i;
+        self.len -= 1;
+    }
+
+    /// Resting orders.
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Every resting node, with its index, in pool order (not time order).
+    pub(crate) fn live(&self) -> impl Iterator<Item = (u32, &Node)> + '_ {
+        // Node 0 is the sink; a free node has quantity 0.
+        (1u32..).zip(&self.nodes[1..]).filter(|(_, n)| n.qty != 0)
     }
 
     /// Who sent node `i`'s order.

@@ -1,0 +1,321 @@
+//! The replay's table of recent orders: ITCH order number -> (stock, pool index), for the
+//! last 65,536 numbers of the day.
+//!
+//! Nasdaq numbers orders in one sequence for the whole day and every stock, in increasing
+//! order, and never reuses a number; and most cancels are of orders added moments before.
+//! So a table *indexed by the number* has locality a hash table cannot have: the entries of
+//! the last few hundred orders of all stocks together share a few cache lines, where a
+//! hash table (one per book, `index.rs`) puts every new id in a random line on purpose. On
+//! the 64-stock replay the hash index's bucket missed L2 on about half the messages (see
+//! the chapter, "How to read it").
+//!
+//! # A window, and the books' own indices behind it
+//!
+//! The table is a ring of `W` entries holding the numbers `lo .. lo + W`: number `n` lives
+//! in entry `n % W`. When a number at or past `lo + W` arrives, the window slides forward
+//! (on a Nasdaq feed, one number per add), and the orders still resting in the entries it
+//! leaves behind (those that outlived `W` numbers) move to their own book's hash index, one
+//! at a time: the table is a young generation, the books' indices the old one. So
+//! the table never grows (allocated once: 65,536 entries of 8 bytes, 512 KiB) and memory
+//! follows the resting orders, however many numbers the day hands out.
+//!
+//! Why 65,536: a bigger window keeps more long-lived orders out of the hash indices (on
+//! the 64-stock replay, where a quarter of the deletes take any resting order, 2^18 and
+//! 2^20 were a few per cent faster), but scatters them over more lines of the ring (on the
+//! one-stock replay, whose book's index fits in L2, 2^20 was slower than the hash index
+//! alone). The chapter has the measurements.
+//!
+//! Where an order is, by its number `n` (the replay keeps this true, `replay.rs`):
+//!
+//! - `n < lo` (old): in its book's index;
+//! - `lo <= n < lo + W`: in the ring; or, only after a feed put one number on two stocks
+//!   at once (not Nasdaq's, but the book must still behave as the book API says), the
+//!   second of them in its book's index; the replay notes when that has happened;
+//! - `n >= lo + W`: nowhere yet.
+//!
+//! An entry is `(locate + 1) << 32 | pool index`, 0 when empty.
+
+/// Entries in the ring: a power of two.
+const W: usize = 1 << 16;
+/// The window, in numbers.
+#[cfg(test)]
+pub(crate) const WINDOW: u64 = W as u64;
+const MASK: u64 = W as u64 - 1;
+
+/// An order's place: its stock's locate code and its index in that book's pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Place {
+    pub(crate) locate: u16,
+    pub(crate) slot: u32,
+}
+
+impl Place {
+    #[inline(always)]
+    fn encode(self) -> u64 {
+        (u64::from(self.locate) + 1) << 32 | u64::from(self.slot)
+    }
+
+    #[inline(always)]
+    fn decode(e: u64) -> Option<Self> {
+        (e != 0).then(|| Self {
+            locate: ((e >> 32) - 1) as u16,
+            slot: e as u32,
+        })
+    }
+}
+
+/// How far past the window a new number may be for [`Recent::admit`] to slide the window
+/// inline; a bigger jump (a feed that skips numbers) takes [`Recent::slide_to`].
+const SMALL: u64 = 2;
+
+/// What the ring says about a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Look {
+    /// In the window, and its entry is free.
+    Free,
+    /// In the window, and held.
+    Held(Place),
+    /// Behind the window: only a book's index can hold it.
+    Old,
+    /// Past the window: adding it slides the window.
+    New,
+}
+
+#[derive(Debug)]
+pub(crate) struct Recent {
+    /// A fixed-size array, so that indexing it by `number & MASK` needs no bounds check.
+    ring: Box<[u64; W]>,
+    /// The oldest number the window holds.
+    lo: u64,
+}
+
+impl Default for Recent {
+    fn default() -> Self {
+        Self {
+            ring: vec![0; W].into_boxed_slice().try_into().expect("W entries"),
+            lo: 0,
+        }
+    }
+}
+
+impl Recent {
+    /// The pool index of `number` if the ring holds it for the stock `locate`: a
+    /// subtraction, a comparison and one load.
+    #[inline(always)]
+    pub(crate) fn slot(&self, number: u64, locate: u16) -> Option<u32> {
+        if number.wrapping_sub(self.lo) >= W as u64 {
+            return None;
+        }
+        let e = self.ring[(number & MASK) as usize];
+        (e >> 32 == u64::from(locate) + 1).then_some(e as u32)
+    }
+
+    /// Makes room for `number` if it is in the window or at most [`SMALL`] past it: slides
+    /// the window just far enough, handing each order still held in an entry it leaves to
+    /// `evict`, and returns the entry `number` will take if that entry is free. On a
+    /// Nasdaq feed the new number is the next one, so the window moves one number per add
+    /// and at most one order a time leaves it: the work of moving long-lived orders to the
+    /// books' indices is spread evenly, never a pause.
+    #[inline(always)]
+    pub(crate) fn admit(
+        &mut self,
+        number: u64,
+        mut evict: impl FnMut(u64, Place),
+    ) -> Option<usize> {
+        let past = number.wrapping_sub(self.lo).wrapping_sub(W as u64 - 1);
+        if past.wrapping_sub(1) < SMALL {
+            // `number` is 1 ..= SMALL numbers past the window's end: slide by that much.
+            for n in self.lo..self.lo + past {
+                if let Some(place) =
+                    Place::decode(std::mem::take(&mut self.ring[(n & MASK) as usize]))
+                {
+                    evict(n, place);
+                }
+            }
+            self.lo += past;
+        } else if number.wrapping_sub(self.lo) >= W as u64 {
+            return None;
+        }
+        let k = (number & MASK) as usize;
+        (self.ring[k] == 0).then_some(k)
+    }
+
+    /// Records `place` in entry `k`, as [`admit`](Self::admit) returned it.
+    #[inline(always)]
+    pub(crate) fn insert_at(&mut self, k: usize, place: Place) {
+        debug_assert_eq!(self.ring[k], 0);
+        self.ring[k] = place.encode();
+    }
+
+    /// Where `number` stands.
+    #[inline(always)]
+    pub(crate) fn look(&self, number: u64) -> Look {
+        if number.wrapping_sub(self.lo) < W as u64 {
+            match Place::decode(self.ring[(number & MASK) as usize]) {
+                None => Look::Free,
+                Some(p) => Look::Held(p),
+            }
+        } else if number < self.lo {
+            Look::Old
+        } else {
+            Look::New
+        }
+    }
+
+    /// The place of `number`, if the ring holds it.
+    #[inline(always)]
+    pub(crate) fn get(&self, number: u64) -> Option<Place> {
+        match self.look(number) {
+            Look::Held(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// Records `number` (whose entry is free) at `place`.
+    #[inline(always)]
+    pub(crate) fn insert(&mut self, number: u64, place: Place) {
+        debug_assert_eq!(self.look(number), Look::Free);
+        self.ring[(number & MASK) as usize] = place.encode();
+    }
+
+    /// Forgets `number` (held).
+    #[inline(always)]
+    pub(crate) fn remove(&mut self, number: u64) {
+        debug_assert!(self.get(number).is_some());
+        self.ring[(number & MASK) as usize] = 0;
+    }
+
+    /// Slides the window forward just far enough for `number` (new), however far, and hands
+    /// every order still held in the entries it leaves to `evict`, with its number.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn slide_to(&mut self, number: u64, mut evict: impl FnMut(u64, Place)) {
+        debug_assert_eq!(self.look(number), Look::New);
+        let lo = number - (W as u64 - 1);
+        // The numbers that leave: `self.lo .. lo`, at most a whole ring's worth.
+        let end = lo.min(self.lo + W as u64);
+        for n in self.lo..end {
+            let e = std::mem::take(&mut self.ring[(n & MASK) as usize]);
+            if let Some(place) = Place::decode(e) {
+                evict(n, place);
+            }
+        }
+        self.lo = lo;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    /// Rising numbers with stragglers and some far jumps, mostly young removals as on a
+    /// real day: every number is in the ring or was evicted exactly once, never both, and
+    /// the ring agrees with a `HashMap` of the recent ones.
+    fn next_lo(recent: &Recent) -> u64 {
+        recent.lo
+    }
+
+    #[test]
+    fn holds_the_window_and_evicts_each_survivor_once() {
+        let mut recent = Recent::default();
+        let mut ring: HashMap<u64, Place> = HashMap::new();
+        let mut evicted: HashMap<u64, Place> = HashMap::new();
+        let mut live: Vec<u64> = Vec::new();
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rand = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut next = 0u64;
+        for step in 0..400_000u32 {
+            let r = rand();
+            if live.len() < 3_000 && r % 3 != 0 {
+                next += match r % 1_000 {
+                    0 => W as u64 * (1 + r % 3) / 2, // a jump: half a ring or more
+                    _ => 1 + r % 2,
+                };
+                let number = if r % 50 == 1 && next > 100 {
+                    next - 100 // a straggler, behind the newest
+                } else {
+                    next
+                };
+                if ring.contains_key(&number) || evicted.contains_key(&number) {
+                    continue;
+                }
+                let place = Place {
+                    locate: (r >> 20) as u16,
+                    slot: (r >> 40) as u32,
+                };
+                let mut evict = |n: u64, p: Place| {
+                    assert_eq!(ring.remove(&n), Some(p), "evicted {n} once, as held");
+                    evicted.insert(n, p);
+                };
+                let k = match recent.look(number) {
+                    Look::Old => continue,
+                    Look::Held(_) => unreachable!("numbers are not reused"),
+                    // The next number or two: `admit` slides; a jump takes `slide_to`.
+                    Look::New if number - next_lo(&recent) > W as u64 + SMALL - 1 => {
+                        assert_eq!(recent.admit(number, &mut evict), None, "too far to admit");
+                        recent.slide_to(number, &mut evict);
+                        recent.admit(number, &mut evict).expect("in the window now")
+                    }
+                    Look::New | Look::Free => recent.admit(number, &mut evict).expect("free"),
+                };
+                recent.insert_at(k, place);
+                ring.insert(number, place);
+                live.push(number);
+            } else if !live.is_empty() {
+                let k = if r % 4 == 0 {
+                    (rand() as usize) % live.len()
+                } else {
+                    live.len() - 1 - (rand() as usize) % live.len().min(32)
+                };
+                let number = live.swap_remove(k);
+                if ring.remove(&number).is_some() {
+                    recent.remove(number);
+                } else {
+                    assert!(evicted.remove(&number).is_some());
+                    assert_eq!(recent.look(number), Look::Old, "evicted numbers are old");
+                }
+            }
+            if step % 1_009 == 0 {
+                for (&n, &p) in ring.iter().take(64) {
+                    assert_eq!(recent.get(n), Some(p), "number {n}");
+                    assert_eq!(recent.slot(n, p.locate), Some(p.slot));
+                    assert_eq!(recent.slot(n, p.locate.wrapping_add(1)), None);
+                }
+                for &n in evicted.keys().take(64) {
+                    assert_eq!(recent.get(n), None, "evicted {n}");
+                }
+                assert_eq!(recent.get(next + W as u64), None);
+                assert_eq!(recent.get(u64::MAX), None);
+            }
+        }
+        assert!(
+            !evicted.is_empty(),
+            "the test must make some orders outlive the window"
+        );
+        let held = recent.ring.iter().filter(|&&e| e != 0).count();
+        assert_eq!(held, ring.len());
+    }
+
+    #[test]
+    fn the_extremes_round_trip() {
+        let mut recent = Recent::default();
+        for (number, locate, slot) in [(0, 0, 0), (1, u16::MAX, u32::MAX), (u64::MAX, 7, 1)] {
+            if recent.look(number) == Look::New {
+                recent.slide_to(number, |_, _| {});
+            }
+            let place = Place { locate, slot };
+            let k = recent.admit(number, |_, _| unreachable!()).expect("free");
+            recent.insert_at(k, place);
+            assert_eq!(recent.get(number), Some(place));
+            recent.remove(number);
+            assert_eq!(recent.get(number), None);
+        }
+        assert_eq!(recent.look(0), Look::Old);
+    }
+}
