@@ -339,6 +339,12 @@ impl OrderBook {
         self.link(id, side, price, qty, 0)
     }
 
+    /// Starts loading the index bucket where [`adopt`](Self::adopt) will put `id`.
+    #[inline]
+    pub(crate) fn prefetch_index(&self, id: u64) {
+        self.index.prefetch(id);
+    }
+
     /// Indexes the unindexed order at pool index `i`, whose id is `id` (the replay's
     /// table evicting an order that outlived its window).
     #[inline]

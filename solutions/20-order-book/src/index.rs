@@ -169,6 +169,23 @@ impl Index {
         self.len
     }
 
+    /// Starts loading `id`'s home bucket into the cache (a hint: no effect on the result
+    /// of anything).
+    #[inline]
+    pub(crate) fn prefetch(&self, id: u64) {
+        let bucket: *const Bucket = &self.buckets[self.home(tag_of(id))];
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a prefetch is a hint that never faults and reads nothing into the
+        // program; the pointer is to a live bucket anyway. SSE (for `_mm_prefetch`) is part
+        // of the x86-64 baseline.
+        unsafe {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            _mm_prefetch::<_MM_HINT_T0>(bucket.cast());
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = bucket;
+    }
+
     /// Where `id` is, and its pool slot.
     #[inline(always)]
     pub(crate) fn locate(&self, id: u64, pool: &Pool) -> Option<(Pos, u32)> {
