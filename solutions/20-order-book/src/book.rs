@@ -262,10 +262,10 @@ impl OrderBook {
 
     /// The resting order with this id.
     ///
-    /// O(1) for orders this book indexes. A book fed by a [`Replay`](crate::Replay) keeps
-    /// most of its orders in the replay's day-wide table instead (see `replay.rs`); for
-    /// those this scans the pool, and [`Replay::order`](crate::Replay::order) is the O(1)
-    /// way.
+    /// O(1) for orders this book indexes. A book fed by a [`Replay`](crate::Replay) has
+    /// its recent orders found through the replay's ring of recent order numbers instead
+    /// (see `replay.rs`); for those this scans the pool, and
+    /// [`Replay::order`](crate::Replay::order) is the O(1) way.
     pub fn order(&self, id: u64) -> Option<Order> {
         let i = self.index.get(id, &self.pool).or_else(|| {
             (self.pool.len() > self.index.len())
@@ -317,15 +317,15 @@ impl OrderBook {
         self.pool.len() == 0
     }
 
-    // --- For the replay's day-wide id table (`replay.rs`) ------------------------------
+    // --- For the replay's ring of recent order numbers (`replay.rs`, `day.rs`) ----------
     //
-    // The replay finds most orders by their ITCH reference number in a table of its own,
+    // The replay finds recent orders by their ITCH reference number in a table of its own,
     // which knows each order's pool index; these operations take that index and leave the
-    // book's own index alone. The replay keeps the ids unique within the book across both
-    // (it asks `indexes` before adding an id its table does not hold for this book).
+    // book's own index alone, and `adopt` moves an order into the index when it leaves the
+    // replay's window. The replay keeps the ids unique within the book across both.
 
-    /// Whether this book's own index holds `id`. One predictable branch when the index is
-    /// empty, which it is for a replay of a consistent feed.
+    /// Whether this book's own index holds `id` (one predictable branch while the index is
+    /// empty).
     #[inline(always)]
     pub(crate) fn indexes(&self, id: u64) -> bool {
         self.index.len() != 0 && self.index.get(id, &self.pool).is_some()
