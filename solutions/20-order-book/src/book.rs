@@ -267,11 +267,14 @@ impl OrderBook {
     /// (see `replay.rs`); for those this scans the pool, and
     /// [`Replay::order`](crate::Replay::order) is the O(1) way.
     pub fn order(&self, id: u64) -> Option<Order> {
-        let i = self.index.get(id, &self.pool).or_else(|| {
-            (self.pool.len() > self.index.len())
-                .then(|| self.pool.live().find(|(_, n)| n.id == id).map(|(i, _)| i))
-                .flatten()
-        })?;
+        let i = match self.index.get(id, &self.pool) {
+            Some(i) => i,
+            // Some resting orders are not in the index: look for it among them.
+            None if self.pool.len() > self.index.len() => {
+                self.pool.live().find(|(_, n)| n.id == id)?.0
+            }
+            None => return None,
+        };
         Some(self.order_at(i))
     }
 

@@ -128,14 +128,18 @@ impl Default for Recent {
 }
 
 impl Recent {
-    /// The pool index of `number` if the ring holds it for the stock `locate`: a
-    /// subtraction, a comparison and one load.
+    /// The entry of `number`, if the window holds that number: a subtraction and a
+    /// comparison.
+    #[inline(always)]
+    fn entry(&self, number: u64) -> Option<usize> {
+        (number.wrapping_sub(self.lo) < W as u64).then_some((number & MASK) as usize)
+    }
+
+    /// The pool index of `number` if the ring holds it for the stock `locate`: the window
+    /// check and one load.
     #[inline(always)]
     pub(crate) fn slot(&self, number: u64, locate: u16) -> Option<u32> {
-        if number.wrapping_sub(self.lo) >= W as u64 {
-            return None;
-        }
-        let e = self.ring[(number & MASK) as usize];
+        let e = self.ring[self.entry(number)?];
         (e >> 32 == u64::from(locate) + 1).then_some(e as u32)
     }
 
@@ -165,15 +169,11 @@ impl Recent {
         }
     }
 
-    /// The entry `number` takes, if it is in the window and free: a subtraction, a
-    /// comparison and one load.
+    /// The entry `number` takes, if it is in the window and free: the window check and one
+    /// load.
     #[inline(always)]
     pub(crate) fn vacancy(&self, number: u64) -> Option<usize> {
-        if number.wrapping_sub(self.lo) >= W as u64 {
-            return None;
-        }
-        let k = (number & MASK) as usize;
-        (self.ring[k] == 0).then_some(k)
+        self.entry(number).filter(|&k| self.ring[k] == 0)
     }
 
     /// Records `place` in entry `k`, as [`vacancy`](Self::vacancy) returned it.
@@ -187,8 +187,8 @@ impl Recent {
     /// Where `number` stands.
     #[inline(always)]
     pub(crate) fn look(&self, number: u64) -> Look {
-        if number.wrapping_sub(self.lo) < W as u64 {
-            match Place::decode(self.ring[(number & MASK) as usize]) {
+        if let Some(k) = self.entry(number) {
+            match Place::decode(self.ring[k]) {
                 None => Look::Free,
                 Some(p) => Look::Held(p),
             }
@@ -212,8 +212,7 @@ impl Recent {
     #[inline(always)]
     pub(crate) fn insert(&mut self, number: u64, place: Place) {
         debug_assert_eq!(self.look(number), Look::Free);
-        self.ring[(number & MASK) as usize] = place.encode();
-        self.inserts += 1;
+        self.insert_at((number & MASK) as usize, place);
     }
 
     /// Forgets `number` (held).
