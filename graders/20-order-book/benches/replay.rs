@@ -250,8 +250,9 @@ fn main() {
             ..SessionConfig::default()
         },
     );
-    // One busy stock with a deep book: everything fits in L2, so no message waits for L3
-    // (like benchmarks that replay one stock's messages).
+    // One busy stock with a deep book: its book fits in L2, so few messages wait for L3
+    // (like benchmarks that replay one stock's messages). The reference's ring of recent
+    // order numbers, at 512 KiB, is as big as the L2 itself: see the chapter.
     experiment(
         "1 stock",
         &SessionConfig {

@@ -282,6 +282,7 @@ impl Recent {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use course_itch::session::SplitMix64;
     use std::collections::HashMap;
 
     /// Rising numbers with stragglers and some far jumps, mostly young removals as on a
@@ -293,13 +294,8 @@ mod tests {
         let mut ring: HashMap<u64, Place> = HashMap::new();
         let mut evicted: HashMap<u64, Place> = HashMap::new();
         let mut live: Vec<u64> = Vec::new();
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let mut rand = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rng = SplitMix64::new(0x9e37_79b9_7f4a_7c15);
+        let mut rand = move || rng.next_u64();
         let mut next = 0u64;
         for step in 0..400_000u32 {
             let r = rand();

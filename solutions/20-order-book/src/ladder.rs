@@ -386,14 +386,8 @@ mod tests {
 
     #[test]
     fn slot_of_agrees_with_division_for_every_tick_and_distance() {
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let mut random = move || {
-            // xorshift64
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as i64
-        };
+        let mut rng = course_itch::session::SplitMix64::new(0x9e37_79b9_7f4a_7c15);
+        let mut random = move || rng.next_u64() as i64;
         let ticks = [
             1,
             2,

@@ -560,13 +560,8 @@ mod tests {
     /// Replays random messages whose new numbers rise by about `gap` into a [`Replay`] and
     /// into plain books, checking every result and the books, and returns the replay.
     fn agrees_with_plain_books(seed: u64, gap: u64) -> Replay {
-        let mut x = seed;
-        let mut rand = move |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
+        let mut rng = course_itch::session::SplitMix64::new(seed);
+        let mut rand = move |n: u64| rng.below(n);
         let mut records = Vec::new();
         let mut next = 1u64;
         let mut recent: Vec<(u16, u64)> = Vec::new();
