@@ -8,7 +8,9 @@
 //!
 //! Run with `cargo xtask bench 20-order-book` (your code) or `... --solution`.
 //! `COURSE_ROUNDS` and `COURSE_PROCESSES` change the number of rounds and processes;
-//! `COURSE_BENCH_MESSAGES` the session's size.
+//! `COURSE_BENCH_MESSAGES` the session's size. `COURSE_BENCH_BY_STOCK=<n>` replays every
+//! session sorted by stock in blocks of `n` messages, the order within each stock kept
+//! (the chapter's "Replay by stock" experiment; a live book could not do it).
 //!
 //! Cases (ns per message, lower is better):
 //! - *decode only*: framing and decoding, no book: the floor.
@@ -262,10 +264,42 @@ fn main() {
     );
 }
 
+/// `COURSE_BENCH_BY_STOCK`, if set: the block size of [`by_stock`].
+fn by_stock_block() -> Option<usize> {
+    let v = std::env::var("COURSE_BENCH_BY_STOCK").ok()?;
+    let block = v.replace('_', "").parse().ok().filter(|&b: &usize| b > 0);
+    Some(block.unwrap_or_else(|| {
+        panic!("COURSE_BENCH_BY_STOCK={v}: expected a positive number of messages")
+    }))
+}
+
+/// The framed stream `bytes`, each block of `block` messages stably sorted by stock: every
+/// book sees the same messages in the same order, only the stocks' interleaving changes.
+fn by_stock(bytes: &[u8], block: usize) -> Vec<u8> {
+    let messages: Vec<Message<'_>> = frames(bytes)
+        .map(|m| m.expect("the generator writes valid ITCH"))
+        .collect();
+    let mut out = Vec::with_capacity(bytes.len());
+    for chunk in messages.chunks(block) {
+        let mut chunk = chunk.to_vec();
+        chunk.sort_by_key(Message::locate); // stable
+        for m in chunk {
+            let body = m.bytes();
+            out.extend_from_slice(&u16::try_from(body.len()).unwrap().to_be_bytes());
+            out.extend_from_slice(body);
+        }
+    }
+    out
+}
+
 /// Runs one experiment and, in the parent process, the latency table.
 fn experiment(label: &str, cfg: &SessionConfig) {
+    let order = match by_stock_block() {
+        Some(block) => format!(", sorted by stock in blocks of {block}"),
+        None => String::new(),
+    };
     let name = format!(
-        "ITCH replay, {label}, {} order messages (seed {}), decoding included",
+        "ITCH replay, {label}, {} order messages (seed {}){order}, decoding included",
         cfg.messages, cfg.seed
     );
     // A child process measures one experiment: skip generating the other's session.
@@ -273,11 +307,38 @@ fn experiment(label: &str, cfg: &SessionConfig) {
         return;
     }
     let session = generate(cfg);
-    let bytes = &session.bytes;
+    let sorted = by_stock_block().map(|block| by_stock(&session.bytes, block));
+    let bytes = sorted.as_ref().unwrap_or(&session.bytes);
     let messages: Vec<Message<'_>> = frames(bytes)
         .map(|m| m.expect("the generator writes valid ITCH"))
         .collect();
     let ours = format!("{UNDER_TEST}: array ladder");
+    if sorted.is_some() {
+        // Sorting by stock changes nothing a book can see: the same messages refused.
+        fn refused(bytes: &[u8], mut books: impl Apply) -> usize {
+            frames(bytes)
+                .map(|m| m.expect("the generator writes valid ITCH"))
+                .filter(|&m| !books.apply(m))
+                .count()
+        }
+        for (book, a, b) in [
+            (
+                "BTreeMap book",
+                refused(&session.bytes, PerStock::<RefBook>::new()),
+                refused(bytes, PerStock::<RefBook>::new()),
+            ),
+            (
+                ours.as_str(),
+                refused(&session.bytes, imp::Replay::default()),
+                refused(bytes, imp::Replay::default()),
+            ),
+        ] {
+            assert_eq!(
+                a, b,
+                "{book}: messages refused in arrival order and by stock"
+            );
+        }
+    }
 
     let exp = Experiment::new(name, "ns per message", Better::Lower)
         .rounds(10)
